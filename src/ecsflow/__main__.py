@@ -1,0 +1,6 @@
+"""``python -m ecsflow``."""
+
+from ecsflow.cli.main import main
+
+if __name__ == "__main__":  # pragma: no cover - exercised by a subprocess test
+    main()
