@@ -26,9 +26,7 @@ def error_payload(exc: EcsflowError) -> dict[str, Any]:
         "exit_code": int(exc.exit_code),
     }
     if isinstance(exc, InputError):
-        payload["problems"] = [
-            {"file": p.file, "path": p.path, "message": p.message} for p in exc.problems
-        ]
+        payload["problems"] = [{"file": p.file, "path": p.path, "message": p.message} for p in exc.problems]
     elif exc.details():
         payload["details"] = list(exc.details())
     if exc.hint:

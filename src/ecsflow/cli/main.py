@@ -174,4 +174,3 @@ def _report_bug(exc: Exception, ctx: CliContext | None) -> int:
 
     print_bug(exc, debug=bool(ctx and ctx.debug) or bool(os.environ.get("ECSFLOW_DEBUG")))
     return int(ExitCode.INTERNAL)
-
