@@ -24,6 +24,7 @@ from ecsflow.ports import (
     RegisteredTaskDefinition,
     ServiceDeploymentInfo,
     ServiceEvent,
+    ServiceRevisionInfo,
     ServiceState,
     TargetHealth,
     TaskInfo,
@@ -148,6 +149,8 @@ class FakeEcs:
         self.registered: list[RegisteredTaskDefinition] = []
         self.updates: list[tuple[str, str, str]] = []
         self.service_deployments_api = True
+        self.service_revisions: dict[str, ServiceRevisionInfo] = {}  # read-side verbs
+        self.stopped_deployments: list[tuple[str, str]] = []
         self._errors: dict[str, list[EcsflowError]] = {}
         self._ids = itertools.count(1_000_001)
         self._event_ids = itertools.count(1)
@@ -310,6 +313,56 @@ class FakeEcs:
         self._enter("DescribeTasks")
         wanted = set(task_arns)
         return [t for t in self.tasks.get(cluster, []) if t.arn in wanted]
+
+    # --- read-side verbs (status, revisions, history, deregister, rollback) -------------
+    def add_service_deployment(
+        self,
+        svc: FakeService,
+        task_definition: str,
+        status: str,
+        *,
+        at: float,
+        images: Sequence[tuple[str, str, str | None]] = (),
+        finished_after: float | None = 60.0,
+        reason: str | None = None,
+    ) -> ServiceDeploymentInfo:
+        """A past (or ongoing) service deployment of ``task_definition`` with its service revision."""
+        n = len(self.service_revisions) + 1
+        base = f"{REGION}:{ACCOUNT}"
+        rev = ServiceRevisionInfo(
+            f"arn:aws:ecs:{base}:service-revision/{svc.cluster}/{svc.name}/{n}", task_definition, tuple(images), at
+        )
+        self.service_revisions[rev.arn] = rev
+        info = ServiceDeploymentInfo(
+            arn=f"arn:aws:ecs:{base}:service-deployment/{svc.cluster}/{svc.name}/sd{n}",
+            status=status,
+            status_reason=reason,
+            target_revision_arn=rev.arn,
+            created_at=at,
+            finished_at=None if finished_after is None else at + finished_after,
+        )
+        svc.service_deployments.append(info)
+        return info
+
+    def describe_service_revisions(self, arns: Sequence[str]) -> list[ServiceRevisionInfo] | None:
+        self._enter("DescribeServiceRevisions")
+        if not self.service_deployments_api:
+            return None
+        return [self.service_revisions[a] for a in dict.fromkeys(arns) if a in self.service_revisions]
+
+    def deregister_task_definition(self, ref: str) -> RegisteredTaskDefinition:
+        self._enter("DeregisterTaskDefinition")
+        family, _, rev = ref.rsplit("/", 1)[-1].partition(":")
+        revisions = self.task_definitions.get(family, [])
+        for i, td in enumerate(revisions):
+            if str(td.revision) == rev:
+                revisions[i] = replace(td, status="INACTIVE")
+                return revisions[i]
+        raise ResourceNotFound(f"task definition {ref!r} does not exist", code="ClientException")
+
+    def stop_service_deployment(self, arn: str, *, stop_type: str = "ROLLBACK") -> None:
+        self._enter("StopServiceDeployment")
+        self.stopped_deployments.append((arn, stop_type))
 
 
 # --- timelines ------------------------------------------------------------------------

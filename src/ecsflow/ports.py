@@ -130,6 +130,7 @@ class RegisteredTaskDefinition:
     status: str
     body: Mapping[str, Any]
     tags: Mapping[str, str] = field(default_factory=dict)
+    registered_at: float | None = None  # absent on endpoints that do not report it
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,17 @@ class ServiceDeploymentInfo:
     rollback_reason: str | None = None
     circuit_breaker_status: str | None = None
     triggered_alarms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceRevisionInfo:
+    """A service revision (``DescribeServiceRevisions``): the task definition a service
+    deployment rolled out and the image digests ECS resolved for it (AWS-SEMANTICS.md §6.1, §6.6)."""
+
+    arn: str
+    task_definition: str
+    images: tuple[tuple[str, str, str | None], ...] = ()  # (container, image, sha256 digest)
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,19 @@ class EcsPort(Protocol):
     ) -> list[str]: ...
 
     def describe_tasks(self, cluster: str, task_arns: Sequence[str]) -> list[TaskInfo]: ...
+
+    # Read-side verbs (status, revisions, history, deregister, rollback).
+    def describe_service_revisions(self, arns: Sequence[str]) -> list[ServiceRevisionInfo] | None:
+        """Service revisions by ARN (batched by the adapter); ``None`` when the endpoint lacks the API."""
+        ...
+
+    def deregister_task_definition(self, ref: str) -> RegisteredTaskDefinition:
+        """``family:rev`` or an ARN becomes INACTIVE (AWS-SEMANTICS.md §8.4)."""
+        ...
+
+    def stop_service_deployment(self, arn: str, *, stop_type: str = "ROLLBACK") -> None:
+        """StopServiceDeployment: ROLLBACK returns the service to its last good revision (§6.6)."""
+        ...
 
 
 class EcrPort(Protocol):

@@ -9,11 +9,18 @@ from typing import Any
 from ecsflow.aws import ecs_parse as parse
 from ecsflow.aws.session import AwsClients
 from ecsflow.errors import AwsError, ResourceNotFound
-from ecsflow.ports import RegisteredTaskDefinition, ServiceDeploymentInfo, ServiceState, TaskInfo
+from ecsflow.ports import (
+    RegisteredTaskDefinition,
+    ServiceDeploymentInfo,
+    ServiceRevisionInfo,
+    ServiceState,
+    TaskInfo,
+)
 
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices takes at most 10 services per call
 DESCRIBE_TASKS_BATCH = 100
 DESCRIBE_SERVICE_DEPLOYMENTS_BATCH = 20
+DESCRIBE_SERVICE_REVISIONS_BATCH = 20  # DescribeServiceRevisions takes at most 20 ARNs
 # Codes meaning "this endpoint has no service deployments API" rather than a real failure.
 _NO_API_CODES = frozenset({"UnknownOperationException", "InvalidAction", "InternalFailure", "500", "501"})
 _REVISION = re.compile(r":(\d+)$")
@@ -133,6 +140,28 @@ class EcsAdapter:
             response = self._call("describe_tasks", cluster=cluster, tasks=batch)
             tasks.extend(parse.task(t) for t in response.get("tasks") or ())
         return tasks
+
+    # --- read-side verbs (status, revisions, history, deregister, rollback) -------------
+    def describe_service_revisions(self, arns: Sequence[str]) -> list[ServiceRevisionInfo] | None:
+        found: list[ServiceRevisionInfo] = []
+        wanted = list(dict.fromkeys(arns))
+        try:
+            for i in range(0, len(wanted), DESCRIBE_SERVICE_REVISIONS_BATCH):
+                batch = wanted[i : i + DESCRIBE_SERVICE_REVISIONS_BATCH]
+                response = self._call("describe_service_revisions", serviceRevisionArns=batch)
+                found.extend(parse.service_revision(r) for r in response.get("serviceRevisions") or ())
+        except AwsError as exc:
+            if exc.code in _NO_API_CODES or exc.code is None:
+                return None
+            raise
+        return found
+
+    def deregister_task_definition(self, ref: str) -> RegisteredTaskDefinition:
+        response = self._call("deregister_task_definition", taskDefinition=ref)
+        return parse.task_definition(response["taskDefinition"], None, self.register_fields)
+
+    def stop_service_deployment(self, arn: str, *, stop_type: str = "ROLLBACK") -> None:
+        self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType=stop_type)
 
 
 def _revision_number(arn: str) -> int:

@@ -13,6 +13,7 @@ from ecsflow.ports import (
     RegisteredTaskDefinition,
     ServiceDeploymentInfo,
     ServiceEvent,
+    ServiceRevisionInfo,
     ServiceState,
     TaskInfo,
 )
@@ -97,6 +98,7 @@ def task_definition(
         status=str(td.get("status", "ACTIVE")),
         body=body,
         tags={str(t["key"]): str(t.get("value", "")) for t in tags or ()},
+        registered_at=epoch(td["registeredAt"]) if td.get("registeredAt") else None,
     )
 
 
@@ -138,4 +140,16 @@ def task(t: Mapping[str, Any]) -> TaskInfo:
             )
             for c in t.get("containers") or ()
         ),
+    )
+
+
+def service_revision(r: Mapping[str, Any]) -> ServiceRevisionInfo:
+    return ServiceRevisionInfo(
+        arn=str(r.get("serviceRevisionArn", "")),
+        task_definition=str(r.get("taskDefinition", "")),
+        images=tuple(
+            (str(c.get("containerName", "")), str(c.get("image", "")), c.get("imageDigest"))
+            for c in r.get("containerImages") or ()
+        ),
+        created_at=epoch(r.get("createdAt")),
     )
