@@ -30,6 +30,7 @@ VERBS: dict[str, str] = {
     "validate": "ecsflow.cli.validate:validate",
     "convert": "ecsflow.cli.convert:convert",
     "render": "ecsflow.cli.render:render",
+    "changes": "ecsflow.cli.changes:changes",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell

@@ -1,0 +1,1 @@
+"""Pipelines: CodePipeline trigger filters, reading changes from Git, and the buildspec runner."""

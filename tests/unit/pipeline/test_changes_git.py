@@ -1,0 +1,159 @@
+"""`ecsflow changes` against a real temporary Git repository."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ecsflow.errors import ExitCode, InputError
+from ecsflow.pipeline.git import Git, GitResult, subprocess_runner
+
+CONFIG = """
+pipelines:
+  app:
+    triggers:
+      - gitConfiguration:
+          sourceActionName: Source
+          push:
+            - branches: {includes: [main, "release/**"]}
+              filePaths: {includes: ["app/**"], excludes: ["**/*.md"]}
+  infra:
+    triggers:
+      - push:
+          - branches: {includes: [main]}
+            filePaths: {includes: ["infra/**"]}
+  releases:
+    triggers:
+      - push:
+          - tags: {includes: ["v*"]}
+  reviews:
+    triggers:
+      - pullRequest:
+          - events: [OPEN]
+            branches: {includes: [main]}
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
+    proc = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+def _commit(repo: Path, files: dict[str, str | None], message: str) -> str:
+    for name, text in files.items():
+        path = repo / name
+        if text is None:
+            _git(repo, "rm", "-q", name)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        _git(repo, "add", name)
+    _git(repo, "commit", "-q", "-m", message)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "ecsflow.yml").write_text(CONFIG)
+    _commit(root, {"ecsflow.yml": CONFIG, "app/main.py": "1", "infra/main.tf": "1", "README.md": "x"}, "base")
+    _git(root, "tag", "base")
+    return root
+
+
+def test_git_reads_changed_files_renames_and_refs(repo: Path) -> None:
+    base = _git(repo, "rev-parse", "HEAD")
+    _git(repo, "mv", "app/main.py", "app/server.py")
+    _commit(repo, {"app/README.md": "doc", "infra/main.tf": None}, "rename and delete")
+    git = Git(subprocess_runner(repo))
+    assert sorted(git.changed_files(base, "HEAD")) == ["app/README.md", "app/main.py", "app/server.py", "infra/main.tf"]
+    assert git.ref_kind("HEAD").branch == "main"
+    assert git.ref_kind("main").branch == "main"
+    assert git.ref_kind("base").tag == "base"
+    assert git.ref_kind(base).branch is None and git.ref_kind(base).tag is None
+    with pytest.raises(InputError) as info:
+        git.commit("no-such-rev", "--from")
+    assert info.value.problems[0].path == "--from"
+
+
+def test_injected_runner_is_used() -> None:
+    calls: list[tuple[str, ...]] = []
+
+    def fake(args: object) -> GitResult:
+        calls.append(tuple(args))  # type: ignore[arg-type]
+        return GitResult(0, "a.txt\0dir/b c.txt\0", "")
+
+    assert Git(fake).changed_files("x", "y") == ["a.txt", "dir/b c.txt"]
+    assert calls == [("diff", "--name-only", "--no-renames", "-z", "x", "y", "--")]
+
+
+def test_changes_text_names_pipelines_rules_and_files(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(repo)
+    _commit(repo, {"app/api.py": "2", "app/NOTES.md": "n"}, "app change")
+    code, out, err = run_cli("changes", "--from", "base")
+    assert code == 0, err
+    assert "push to branch main, 2 changed files" in out
+    assert "app: TRIGGERED" in out
+    assert "branches.includes 'main' matched branch main" in out
+    assert "include 'app/**': app/api.py" in out
+    assert "exclude '**/*.md' removed: app/NOTES.md" in out
+    assert "infra: not triggered" in out
+    assert "releases: not triggered" in out
+
+
+def test_changes_json_for_tag_and_pull_request(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(repo)
+    _commit(repo, {"infra/net.tf": "2"}, "infra")
+    _git(repo, "tag", "v1.0.0")
+    code, out, err = run_cli("--output", "json", "changes", "--from", "base", "--to", "v1.0.0")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["event"] == {"type": "push", "branch": None, "tag": "v1.0.0", "pullRequestEvent": None}
+    assert {p["name"]: p["triggered"] for p in result["pipelines"]} == {
+        "app": False,
+        "infra": False,
+        "releases": True,
+        "reviews": False,
+    }
+
+    code, out, _ = run_cli("--output", "json", "changes", "--from", "base", "--branch", "main")
+    infra = next(p for p in json.loads(out)["pipelines"] if p["name"] == "infra")
+    assert infra["triggered"] is True
+    assert infra["filters"][0]["filePaths"]["included"] == [{"pattern": "infra/**", "files": ["infra/net.tf"]}]
+
+    code, out, _ = run_cli(
+        "--output", "json", "changes", "--from", "base", "--pull-request", "OPEN", "--branch", "main"
+    )
+    triggered = [p["name"] for p in json.loads(out)["pipelines"] if p["triggered"]]
+    assert triggered == ["reviews"]
+
+
+def test_changes_user_errors(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(repo)
+    code, _, err = run_cli("changes", "--from", "nope")
+    assert code == ExitCode.INVALID
+    assert "--from: 'nope' is not a commit" in err
+    head = _git(repo, "rev-parse", "HEAD")
+    code, _, err = run_cli("changes", "--from", "base", "--to", head)
+    assert code == ExitCode.INVALID
+    assert "neither a branch nor a tag" in err and "--branch" in err
+    bad = tmp_path / "bad.yml"
+    bad.write_text("pipelines:\n  app:\n    triggers:\n      - push: [{tags: {includes: []}}]\n")
+    code, _, err = run_cli("changes", "--from", "base", "--pipelines-file", str(bad))
+    assert code == ExitCode.INVALID
+    assert "pipelines.app.triggers[0].push[0].tags.includes: an empty list is invalid" in err
+    assert "Traceback" not in err
