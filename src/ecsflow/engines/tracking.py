@@ -1,0 +1,38 @@
+"""What the waiter remembers about one deployment it follows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ecsflow.model import DeploymentSnapshot
+
+
+@dataclass
+class Tracked:
+    """One deployment being waited for: ours, identified by the id UpdateService returned."""
+
+    key: str  # the service's key in ecsflow.yml (or cluster/service)
+    cluster: str
+    service: str
+    deployment_id: str
+    task_definition: str | None  # our revision ARN
+    previous_task_definition: str | None
+    started_at: float
+    deadline: float
+    images: tuple[tuple[str, str], ...] = ()
+    # container -> (awslogs-group, awslogs-stream-prefix) for the last log lines on failure
+    log_configs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # mutable progress
+    seen_events: set[str] = field(default_factory=set)
+    last_snapshot: DeploymentSnapshot | None = None
+    failed_at: float | None = None  # first poll that saw rolloutState FAILED
+    failed_reason: str | None = None
+    api_checked: bool = False  # the service deployments API was asked once at the end
+
+    @property
+    def family(self) -> str | None:
+        if not self.task_definition:
+            return None
+        return self.task_definition.rsplit("/", 1)[-1].rsplit(":", 1)[0]
