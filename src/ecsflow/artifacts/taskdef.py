@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ RESPONSE_ONLY = ("ResponseMetadata",)
 
 MAX_CONTAINERS = 10  # ECS quota "containers per task definition", not adjustable (§8.2)
 MAX_SIZE_BYTES = 65536  # ECS quota "task definition size", 64 KiB (§8.2, [observed])
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # family and container names (§8.2)
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # family and container names (§8.2)
 # A template placeholder: CodePipeline's <IMAGE1_NAME> or an ${VAR} interpolation.
 PLACEHOLDER = re.compile(r"<[A-Za-z0-9_.-]+>|\$\{[^}]*\}")
 
@@ -80,8 +80,14 @@ def parse_task_definition(content: bytes | str, file: str, *, fmt: Format | None
     return TaskDefinitionInput(result.request, doc.warnings + result.warnings, file, doc.format, result.stripped)
 
 
-def normalize_task_definition(data: Any, file: str, *, yaml_scalars: bool = False) -> TaskDefinitionInput:
-    """Turn request or description data into a validated request; raises ``ArtifactError``."""
+def normalize_task_definition(
+    data: Any, file: str, *, yaml_scalars: bool = False, templates: bool = True
+) -> TaskDefinitionInput:
+    """Turn request or description data into a validated request; raises ``ArtifactError``.
+
+    ``templates=False`` (a rendered result) checks names and images even when they
+    look like placeholders.
+    """
     problems = Problems(file)
     if not isinstance(data, dict):
         raise fail(file, f"a task definition must be an object at the top level, got {type_name(data)}")
@@ -89,7 +95,7 @@ def normalize_task_definition(data: Any, file: str, *, yaml_scalars: bool = Fals
     validator = ShapeValidator(SERVICE, yaml_scalars=yaml_scalars)
     request = validator.check(body, REQUEST_SHAPE, "", problems)
     if not problems:
-        problems.extend(check_limits(request))
+        problems.extend(check_limits(request, templates=templates))
     problems.raise_if_any(hint=_hint(problems))
     return TaskDefinitionInput(request, tuple(problems.warnings), file, stripped=stripped)
 
@@ -123,11 +129,12 @@ def _unwrap(data: dict[Any, Any], problems: Problems) -> tuple[dict[Any, Any], t
     return body, tuple(dict.fromkeys(stripped))
 
 
-def check_limits(request: Mapping[str, Any]) -> list[Problem]:
+def check_limits(request: Mapping[str, Any], *, templates: bool = True) -> list[Problem]:
     """ECS rules the model does not state: names, container count, essential, images, size."""
     out: list[Problem] = []
+    skip = has_placeholder if templates else _never
     family = request.get("family")
-    if isinstance(family, str) and not has_placeholder(family) and not _NAME.match(family):
+    if isinstance(family, str) and not skip(family) and not NAME_PATTERN.match(family):
         out.append(Problem("must be 1-255 letters, digits, '_' or '-'", "family"))
     containers = request.get("containerDefinitions") or []
     if not containers:
@@ -138,7 +145,7 @@ def check_limits(request: Mapping[str, Any]) -> list[Problem]:
         )
     seen: dict[str, int] = {}
     for i, container in enumerate(containers):
-        out.extend(_check_container(container, join("containerDefinitions", i), seen, i))
+        out.extend(_check_container(container, join("containerDefinitions", i), seen, i, skip))
     if containers and all(c.get("essential") is False for c in containers):
         out.append(Problem("at least one container must be essential", "containerDefinitions"))
     size = len(task_definition_json(request, indent=None).encode("utf-8"))
@@ -147,12 +154,14 @@ def check_limits(request: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
-def _check_container(container: Mapping[str, Any], path: str, seen: dict[str, int], index: int) -> list[Problem]:
+def _check_container(
+    container: Mapping[str, Any], path: str, seen: dict[str, int], index: int, skip: Callable[[str], bool]
+) -> list[Problem]:
     out: list[Problem] = []
     name = container.get("name")
     if name is None:
         out.append(Problem("required field is missing", join(path, "name")))
-    elif not has_placeholder(name) and not _NAME.match(name):
+    elif not skip(name) and not NAME_PATTERN.match(name):
         out.append(Problem("must be 1-255 letters, digits, '_' or '-'", join(path, "name")))
     elif name in seen:
         out.append(Problem(f"duplicate container name (also containerDefinitions[{seen[name]}])", join(path, "name")))
@@ -161,7 +170,7 @@ def _check_container(container: Mapping[str, Any], path: str, seen: dict[str, in
     image = container.get("image")
     if image is None:
         out.append(Problem("required field is missing", join(path, "image")))
-    elif not has_placeholder(image):
+    elif not skip(image):
         why = image_problem(image)
         if why:
             out.append(Problem(f"invalid image reference {image!r}: {why}", join(path, "image")))
@@ -170,6 +179,10 @@ def _check_container(container: Mapping[str, Any], path: str, seen: dict[str, in
 
 def has_placeholder(text: str) -> bool:
     return PLACEHOLDER.search(text) is not None
+
+
+def _never(text: str) -> bool:
+    return False
 
 
 def task_definition_json(request: Mapping[str, Any], *, indent: int | None = 2) -> str:
