@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 MASK = "****"
-DEFAULT_MASK_PATTERN = r"(?i)(secret|password|passwd|pwd|token|api[_-]?key|private[_-]?key|credential|auth)"
+DEFAULT_MASK_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"  # as ecsflow.yml's default
 MASK_PATTERN_ENV = "ECSFLOW_MASK_PATTERN"
 
 
