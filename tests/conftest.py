@@ -7,6 +7,9 @@ import os
 
 import pytest
 
+# The local AWS fixtures: local_aws_server (per worker), local_aws (reset per test), local_world.
+pytest_plugins = ["ecsflow.sim.pytest_plugin"]
+
 # No test may reach real AWS: dummy credentials and a region for any client built.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 # 2026-01-01T00:00:00Z: every id and timestamp derives from the clock and counters, so a
 # reset with the same seed repeats a run byte for byte.
@@ -110,6 +110,27 @@ class ServiceScenario:
 
 
 @dataclass
+class OperationFaults:
+    """Faults of the API itself (not of the workload), for the operations a pattern matches.
+
+    Keys in ``Scenario.faults`` are fnmatch patterns over ``service:Operation`` names
+    (``ecs:DescribeServices``, ``ecs:*``, ``*``); every matching rule applies, in key order.
+    Counting is per rule and per operation: ``throttle_every: 3`` throttles the 3rd, 6th, …
+    HTTP attempt of each matching operation.
+    """
+
+    throttle_every: int = 0  # every Nth attempt answers ThrottlingException / Throttling
+    # token bucket (like ECS's API rate limits): ``rate`` tokens per simulated second,
+    # ``burst`` tokens at most; an attempt with no token left is throttled.
+    rate: float = 0.0
+    burst: int = 0
+    drop_every: int = 0  # every Nth attempt: the connection closes without a response
+    drop_attempts: tuple[int, ...] = ()  # these attempt numbers (1-based) are dropped
+    expired_every: int = 0  # every Nth attempt answers ExpiredTokenException / ExpiredToken
+    expired_from: float | None = None  # simulated epoch seconds after which credentials expired
+
+
+@dataclass
 class Scenario:
     """Everything that can be set at start (scenario file) or through the control plane."""
 
@@ -118,6 +139,7 @@ class Scenario:
     # service: how the demo (and any tool under test) deploys a "broken image".
     failing_images: list[str] = field(default_factory=lambda: ["*:broken*", "*broken*@sha256:*"])
     seed: int = 0
+    faults: dict[str, OperationFaults] = field(default_factory=dict)
 
     def for_service(self, cluster: str, service: str) -> ServiceScenario:
         cluster_name = cluster.rsplit("/", 1)[-1]
@@ -137,9 +159,47 @@ class SimContext:
     lock: threading.RLock = field(default_factory=threading.RLock)
     machines: list[Machine] = field(default_factory=list)
     _counters: dict[str, int] = field(default_factory=dict)
+    # Operations (``service:Operation``) that *observe* simulated state: in poll mode each
+    # one moves the clock by one poll step. The ECS and CodeDeploy installers add theirs.
+    observing_operations: set[str] = field(default_factory=set)
+    # Recorded CodePipeline job results (PutJobSuccessResult / PutJobFailureResult).
+    job_results: list[dict[str, Any]] = field(default_factory=list)
+    # Callables returning pending lifecycle hooks (served by ``/_ecsflow/hooks``).
+    hook_sources: list[Callable[[], list[dict[str, Any]]]] = field(default_factory=list)
+    # Called (under the lock) by ``reset()``, after machines and counters are cleared.
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # Machines registered while installing stay across resets; later ones are dropped.
+    _installed_machines: int = 0
 
     def register(self, machine: Machine) -> None:
         self.machines.append(machine)
+
+    def mark_installed(self) -> None:
+        """Machines registered so far belong to the installers and survive ``reset()``."""
+        with self.lock:
+            self._installed_machines = len(self.machines)
+
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        self.reset_hooks.append(hook)
+
+    def pending_hooks(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [hook for source in self.hook_sources for hook in source()]
+
+    def reset(self, *, scenario: Scenario | None = None, start: float | None = None) -> None:
+        """Forget every simulated resource: machines, counters, job results, the clock.
+
+        moto's own backends are reset by ``ecsflow.sim.install.reset_all``, which calls this.
+        """
+        with self.lock:
+            del self.machines[self._installed_machines :]
+            self._counters.clear()
+            self.job_results.clear()
+            if scenario is not None:
+                self.scenario = scenario
+            self.clock.reset(start=start)
+            for hook in list(self.reset_hooks):
+                hook()
 
     def sync(self, *, observing: bool = False) -> None:
         """Move the clock (if ``observing`` in poll mode) and bring every machine up to now."""

@@ -1,0 +1,74 @@
+"""The HTTP server of the local AWS: werkzeug, threaded, bound to 127.0.0.1 only.
+
+Built with ``make_server`` rather than moto's ``ThreadedMotoServer`` because the latter
+has no hook to wrap its WSGI app, and every request must pass through
+``SimMiddleware``. moto's own ``/moto-api/*`` stays reachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from ecsflow.sim.middleware import SimMiddleware
+from ecsflow.sim.runtime import Runtime
+
+HOST = "127.0.0.1"
+log = logging.getLogger("ecsflow.sim.server")
+
+
+def build_app(runtime: Runtime) -> SimMiddleware:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return SimMiddleware(DomainDispatcherApplication(create_backend_app), runtime)
+
+
+def _handler_class() -> type[Any]:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class Handler(MotoRequestHandler):
+        # One line per request at DEBUG (``ecsflow local up`` shows them with --verbose).
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s %s", self.command, self.path, code)
+
+        def log_error(self, format: str, *args: Any) -> None:
+            log.debug(format, *args)
+
+    return Handler
+
+
+class SimServer:
+    """``start()`` serves in a daemon thread; ``serve_forever()`` in the caller's thread."""
+
+    def __init__(self, runtime: Runtime, *, port: int = 0) -> None:
+        self.runtime = runtime
+        self._server: BaseWSGIServer = make_server(
+            HOST, port, build_app(runtime), threaded=True, request_handler=_handler_class()
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="ecsflow-local", daemon=True)
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None

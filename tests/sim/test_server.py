@@ -1,0 +1,83 @@
+"""The local AWS over HTTP: the fixture, the example world, the control plane."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from ecsflow.sim.api import LocalAWS
+from ecsflow.sim.world import World
+
+
+def control(aws: LocalAWS, path: str, body: dict[str, Any] | None = None, method: str | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        f"{aws.endpoint_url}/_ecsflow/{path}", data=data, method=method or ("POST" if data else "GET")
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_server_binds_loopback_on_a_free_port(local_aws: LocalAWS) -> None:
+    assert local_aws.endpoint_url.startswith("http://127.0.0.1:")
+    assert int(local_aws.endpoint_url.rsplit(":", 1)[1]) > 0
+    assert control(local_aws, "health")["ok"] is True
+
+
+def test_world_is_created_through_the_api(local_world: World, local_aws: LocalAWS) -> None:
+    ecs = local_aws.client("ecs")
+    taskdef = ecs.describe_task_definition(taskDefinition="web")["taskDefinition"]
+    container = taskdef["containerDefinitions"][0]
+    assert container["name"] == "web"
+    assert container["portMappings"][0]["containerPort"] == 8080
+    assert container["image"].endswith("@" + local_world.image_digest)
+    assert ecs.describe_clusters(clusters=["demo"])["clusters"][0]["status"] == "ACTIVE"
+    groups = local_aws.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/web")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/ecs/web"]
+
+
+def test_each_test_starts_from_an_empty_cloud(local_aws: LocalAWS) -> None:
+    assert local_aws.client("ecs").list_clusters()["clusterArns"] == []
+    assert local_aws.calls()["operations"] == {"ecs:ListClusters": {"calls": 1, "attempts": 1, "errors": 0}}
+
+
+def test_control_plane_advance_and_clock(local_aws: LocalAWS) -> None:
+    start = control(local_aws, "clock")["now"]
+    answer = control(local_aws, "advance", {"seconds": 90})
+    assert answer["now"] == start + 90
+    assert local_aws.now() == start + 90
+
+
+def test_control_plane_rejects_bad_input(local_aws: LocalAWS) -> None:
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        control(local_aws, "advance", {"seconds": "soon"})
+    assert bad.value.code == 400
+    assert "seconds must be a number" in json.loads(bad.value.read())["error"]
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        control(local_aws, "nope")
+    assert unknown.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as scenario:
+        control(local_aws, "scenario", {"faults": {"ecs:*": {"throttle_evry": 3}}})
+    assert scenario.value.code == 400
+    assert any("faults.ecs:*.throttle_evry" in p for p in json.loads(scenario.value.read())["problems"])
+
+
+def test_control_plane_reset_forgets_resources_and_counts(local_aws: LocalAWS) -> None:
+    local_aws.client("ecs").create_cluster(clusterName="gone")
+    control(local_aws, "advance", {"seconds": 10})
+    answer = control(local_aws, "reset", {"seed": 5})
+    assert answer["seed"] == 5
+    assert answer["clock"]["now"] == 1_767_225_600.0
+    assert control(local_aws, "calls")["operations"] == {}
+    assert local_aws.client("ecs").list_clusters()["clusterArns"] == []
+
+
+def test_moto_api_stays_reachable(local_aws: LocalAWS) -> None:
+    with urllib.request.urlopen(f"{local_aws.endpoint_url}/moto-api/data.json", timeout=10) as resp:
+        assert resp.status == 200
+        assert isinstance(json.loads(resp.read()), dict)
+    assert control(local_aws, "calls")["operations"] == {}
