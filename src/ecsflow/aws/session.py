@@ -82,7 +82,7 @@ class AwsClients:
         op = self.client(service).meta.method_to_api_mapping.get(method, method)
         return f"{_SERVICE_PREFIX.get(service, service)}:{op}"
 
-    def call(self, service: str, method: str, *, region: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    def call(self, service: str, method: str, /, *, region: str | None = None, **kwargs: Any) -> dict[str, Any]:
         """``client.<method>(**kwargs)``; botocore errors become ``ecsflow.errors``."""
         for attempt in (1, 2):
             try:
@@ -96,7 +96,7 @@ class AwsClients:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def paginate(
-        self, service: str, method: str, *, max_items: int | None = None, region: str | None = None, **kwargs: Any
+        self, service: str, method: str, /, *, max_items: int | None = None, region: str | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
         """Pages of a paginated operation through botocore's paginator, errors translated."""
         paginator = self.client(service, region).get_paginator(method)
