@@ -73,6 +73,7 @@ class ServicePlan:
     timeout_derived: bool
     force: bool = False
     shared_with: str | None = None  # key of the service whose registration this one uses
+    in_progress: str | None = None  # id of the service's unfinished PRIMARY deployment, if any
 
     @property
     def deploys(self) -> bool:
@@ -97,6 +98,8 @@ class ServicePlan:
             out += [f"    {line}" for line in self.changes]
         if not self.deploys:
             out.append(f"  nothing to deploy: the service already runs {current} (use --force to redeploy it)")
+            if self.in_progress:
+                out.append(f"  wait for its unfinished deployment {self.in_progress}")
             return out
         target = _short(self.target) if self.target else "the new revision"
         verb = "force a new deployment of" if self.action is RevisionAction.UNCHANGED else "update service to"
@@ -183,7 +186,14 @@ def plan_service(
         timeout=desired.timeout if desired.timeout is not None else default_timeout,
         timeout_derived=desired.timeout is None,
         force=desired.force,
+        in_progress=_unfinished(state),
     )
+
+
+def _unfinished(state: ServiceState) -> str | None:
+    primary = state.primary
+    settled = primary is not None and len(state.deployments) == 1 and primary.rollout_state in ("COMPLETED", None)
+    return primary.id if primary is not None and not settled else None
 
 
 def share_registrations(plans: Sequence[ServicePlan]) -> tuple[ServicePlan, ...]:

@@ -18,13 +18,13 @@ pinned by digest in the task definition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ecsflow.diff import Diff, Masker, diff_task_definitions
 from ecsflow.engines.records import read_record
-from ecsflow.engines.revision_log import images_of
+from ecsflow.engines.revision_log import images_of, with_digests
 from ecsflow.model import DeploymentSnapshot
 from ecsflow.ports import EcsPort, RegisteredTaskDefinition, ServiceDeploymentInfo, ServiceState
 
@@ -84,10 +84,15 @@ def inspect_service(
     *,
     key: str | None = None,
     family: str | None = None,
-    rendered: Mapping[str, Any] | None = None,
+    rendered: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
     masker: Masker | None = None,
 ) -> ServiceStatus:
-    """The status of one service; ``rendered`` (the task definition from the repository) adds the file check."""
+    """The status of one service.
+
+    ``rendered`` (the task definition from the repository, or a function of the running
+    revision's body that renders it, so placeholders can take the running images) adds the
+    file check.
+    """
     name = key or f"{cluster}/{service}"
     state = ecs.describe_services(cluster, [service]).get(service)
     if state is None or state.status == "INACTIVE":
@@ -107,8 +112,9 @@ def inspect_service(
     if family and family != running.family:
         drift.append(Drift("family", f"the service runs family {running.family}, the configuration names {family}"))
     file_diff = None
-    if rendered is not None:
-        file_diff = diff_task_definitions(running.body, rendered, masker=masker)
+    desired = rendered(running.body) if callable(rendered) else rendered
+    if desired is not None:
+        file_diff = diff_task_definitions(running.body, desired, masker=masker)
         if file_diff.changed:
             n = len(file_diff.changes)
             drift.append(Drift("file", f"the task definition file differs from {short(running.arn)} ({n} change(s))"))
@@ -157,7 +163,7 @@ def _images(
         revisions = ecs.describe_service_revisions(revision_arns) if revision_arns else None
         for rev in revisions or ():
             if rev.task_definition == running.arn and rev.images:
-                return rev.images
+                return with_digests(rev.images)
     return images_of(running)
 
 

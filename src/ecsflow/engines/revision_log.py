@@ -91,7 +91,7 @@ def service_history(
         rev = revisions.get(d.target_revision_arn or "")
         td_arn = rev.task_definition if rev else None
         td = tds.get(td_arn) if td_arn else None
-        images = rev.images if rev and rev.images else images_of(td)
+        images = with_digests(rev.images) if rev and rev.images else images_of(td)
         out.append(
             DeploymentEntry(
                 arn=d.arn,
@@ -127,3 +127,10 @@ def images_of(td: RegisteredTaskDefinition | None) -> tuple[tuple[str, str, str 
         digest = image.split("@", 1)[1] if "@sha256:" in image else None
         out.append((str(container.get("name", "")), image, digest))
     return tuple(out)
+
+
+def with_digests(images: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[str, str, str | None], ...]:
+    """Fill a missing digest from an image reference that carries one (``repo@sha256:…``)."""
+    return tuple(
+        (c, image, digest or (image.split("@", 1)[1] if "@sha256:" in image else None)) for c, image, digest in images
+    )

@@ -29,7 +29,8 @@ class Tracked:
     last_snapshot: DeploymentSnapshot | None = None
     failed_at: float | None = None  # first poll that saw rolloutState FAILED
     failed_reason: str | None = None
-    api_checked: bool = False  # the service deployments API was asked once at the end
+    created_at: float | None = None  # our deployment's createdAt, once seen
+    attached_late: bool = False  # `ecsflow wait ID` for a deployment no longer listed
 
     @property
     def family(self) -> str | None:

@@ -1,0 +1,43 @@
+"""Which engine deploys a service: chosen from the live service, checked before any mutation.
+
+The deployment controller and ``deploymentConfiguration.strategy`` of the service decide
+(AWS-SEMANTICS.md §6, §7, §1.2). ROLLING under the ECS controller is implemented; the
+others raise a clear error before anything is registered. A new strategy plugs in by
+adding an engine that starts a deployment and a waiter that judges it, and listing it in
+``SUPPORTED``.
+"""
+
+from __future__ import annotations
+
+from ecsflow.errors import OperationFailed
+from ecsflow.ports import ServiceState
+
+SUPPORTED = frozenset({("ECS", "ROLLING")})
+
+
+def strategy_of(state: ServiceState) -> str:
+    return state.strategy if state.controller == "ECS" else state.controller
+
+
+def check_supported(key: str, state: ServiceState) -> None:
+    """Raise ``OperationFailed`` (exit 1, nothing changed) for a strategy ecsflow cannot deploy yet."""
+    if (state.controller, state.strategy) in SUPPORTED:
+        return
+    name = f"{key} ({state.name})"
+    if state.controller == "CODE_DEPLOY":
+        raise OperationFailed(
+            f"{name} uses the CODE_DEPLOY deployment controller; this ecsflow deploys rolling (ECS) services only",
+            hint="ECS refuses a task definition change through UpdateService for CodeDeploy services; "
+            "deploy it with CodeDeploy (AppSpec) until ecsflow supports blue/green through CodeDeploy. "
+            "Nothing was changed.",
+        )
+    if state.controller == "EXTERNAL":
+        raise OperationFailed(
+            f"{name} uses the EXTERNAL deployment controller: a third-party controller owns its task sets",
+            hint="deploy it with that controller (CreateTaskSet); ecsflow will not fight it. Nothing was changed.",
+        )
+    raise OperationFailed(
+        f"{name} uses the ECS {state.strategy} strategy, which this ecsflow does not deploy yet",
+        hint="only ROLLING is supported for now; lifecycle stages, hooks and bake time need their own waiter. "
+        "Nothing was changed.",
+    )
