@@ -68,6 +68,9 @@ def reconcile(env: Env, sim: ServiceSim, now: float) -> None:
     primary = sim.primary
     if primary is None or sim.status != "ACTIVE":
         return
+    # Failures counted by the task transitions trip the breaker before any new launch.
+    _check_breaker(env, sim, now)
+    primary = sim.deployments[0]
     desired = sim.desired_count
     minimum, maximum = config.task_limits(desired, sim.configuration)
     for _ in range(desired + 10):  # start/stop rounds until nothing changes
