@@ -31,6 +31,7 @@ VERBS: dict[str, str] = {
     "convert": "ecsflow.cli.convert:convert",
     "render": "ecsflow.cli.render:render",
     "changes": "ecsflow.cli.changes:changes",
+    "status": "ecsflow.cli.status:status",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell
