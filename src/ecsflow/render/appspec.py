@@ -53,7 +53,13 @@ def render_appspec(appspec: AppSpec, task_definition_arn: str) -> AppSpec:
         elif props[key] != task_definition_arn:
             problems.warn(path, f"kept the literal ARN {props[key]}; only {TASK_DEFINITION_PLACEHOLDER} is replaced")
     problems.extend(unresolved(data))
-    problems.raise_if_any(f"rendering {appspec.file}")
+    if problems.errors:
+        n = len(problems.errors)
+        raise RenderError(
+            f"cannot render: {appspec.file} ({n} problem{'s' if n != 1 else ''})",
+            problems.errors,
+            hint="Replace the placeholders listed in the AppSpec template.",
+        )
     return AppSpec(data, appspec.format, appspec.file, appspec.warnings + tuple(problems.warnings))
 
 
