@@ -112,3 +112,49 @@ def to_dict(event: Event) -> dict[str, Any]:
     """The JSON-lines form of an event; nested dataclasses become objects, tuples lists."""
     body = dataclasses.asdict(event)
     return {"event": event_name(event), **body}
+
+
+# --- buildspec runner (ecsflow.pipeline.buildspec_runner) ------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    """A build phase (INSTALL, PRE_BUILD, BUILD, POST_BUILD, UPLOAD_ARTIFACTS) started."""
+
+    phase: str
+
+
+@dataclass(frozen=True)
+class PhaseFinished(Event):
+    """A build phase ended: ``status`` is SUCCEEDED, FAILED or SKIPPED (CodeBuild's words)."""
+
+    phase: str
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CommandStarted(Event):
+    phase: str
+    command: str  # secret values already masked
+
+
+@dataclass(frozen=True)
+class CommandOutput(Event):
+    """One line a build command printed (stdout and stderr, in order; secrets masked)."""
+
+    phase: str
+    line: str
+
+
+@dataclass(frozen=True)
+class CommandFinished(Event):
+    phase: str
+    command: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class BuildFinished(Event):
+    build_id: str
+    status: str  # SUCCEEDED or FAILED

@@ -265,3 +265,21 @@ class LogsPort(Protocol):
 
 class ElbPort(Protocol):
     def target_health(self, target_group_arn: str) -> list[TargetHealth]: ...
+
+
+class SsmPort(Protocol):
+    """Parameter Store, as the buildspec runner resolves ``env.parameter-store``."""
+
+    def get_parameters(self, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+        """Decrypted values by name, and the names that do not exist."""
+        ...
+
+
+class SecretsPort(Protocol):
+    """Secrets Manager, as the buildspec runner resolves ``env.secrets-manager``."""
+
+    def get_secret_value(
+        self, secret_id: str, *, version_stage: str | None = None, version_id: str | None = None
+    ) -> str:
+        """The secret's string (a binary secret is returned decoded as UTF-8)."""
+        ...

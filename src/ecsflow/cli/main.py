@@ -31,6 +31,7 @@ VERBS: dict[str, str] = {
     "convert": "ecsflow.cli.convert:convert",
     "render": "ecsflow.cli.render:render",
     "changes": "ecsflow.cli.changes:changes",
+    "build": "ecsflow.cli.build:build",
     "status": "ecsflow.cli.status:status",
 }
 

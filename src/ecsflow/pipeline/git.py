@@ -89,6 +89,15 @@ class Git:
         out = self._ok("diff", "--name-only", "--no-renames", "-z", from_rev, to_rev, "--")
         return [p for p in out.split("\0") if p]
 
+    def head(self) -> str | None:
+        """The checked-out commit, or None outside a repository (or before the first commit)."""
+        result = self._run(("rev-parse", "--verify", "--quiet", "HEAD"))
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
+    def remote_url(self, remote: str = "origin") -> str | None:
+        result = self._run(("config", "--get", f"remote.{remote}.url"))
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
     def current_branch(self) -> str | None:
         result = self._run(("symbolic-ref", "--quiet", "--short", "HEAD"))
         return result.stdout.strip() or None if result.returncode == 0 else None
