@@ -133,13 +133,14 @@ def parse(content: str) -> AppSpec:
             )
     hooks: dict[str, str] = {}
     canonical = {name.lower(): name for name in HOOK_EVENTS}
-    for entry in doc.get("hooks") or []:
+    raw_hooks = next((v for k, v in raw.items() if str(k).lower() == "hooks"), None)
+    for entry in raw_hooks or []:
         if not isinstance(entry, dict):
             raise AppSpecProblem("Hooks must be a list of single-key maps such as '- AfterInstall: fn'.")
         for key, function in entry.items():
-            if key not in canonical or not isinstance(function, str):
+            if str(key).lower() not in canonical or not isinstance(function, str):
                 raise AppSpecProblem(f"Hooks: {key!r} is not an ECS lifecycle event that takes a hook.")
-            hooks[canonical[key]] = function
+            hooks[canonical[str(key).lower()]] = function
     providers = props.get("capacityproviderstrategy")
     return AppSpec(
         task_definition=task_def,

@@ -112,7 +112,7 @@ def create_deployment(original: Callable[[Any], ActionResult]) -> Callable[[Any]
                 problem = ("INVALID_REVISION", _INVALID_APPSPEC + str(exc))
             except WorldProblem as exc:
                 problem = (exc.code, exc.message)
-            effects = MotoEffects(world, spec, sim.ctx.clock.now) if world and spec else None
+            effects = MotoEffects(world, spec, lambda: sim.ctx.clock.now()) if world and spec else None
             ref = (group.ecs_services or [{}])[0]
             plan = build_plan(
                 sim,
