@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
-from cd_helpers import ecs_target, info, prod_weights, setup, task_sets, listener_group
+from cd_helpers import ecs_target, info, listener_group, prod_weights, setup, task_sets
 
 from ecsflow.sim.codedeploy.world import deploy
 

@@ -112,7 +112,7 @@ def create_deployment(original: Callable[[Any], ActionResult]) -> Callable[[Any]
                 problem = ("INVALID_REVISION", _INVALID_APPSPEC + str(exc))
             except WorldProblem as exc:
                 problem = (exc.code, exc.message)
-            effects = MotoEffects(world, spec, lambda: sim.ctx.clock.now()) if world and spec else None
+            effects = MotoEffects(world, spec, _clock_of(sim)) if world and spec else None
             ref = (group.ecs_services or [{}])[0]
             plan = build_plan(
                 sim,
@@ -139,6 +139,14 @@ def create_deployment(original: Callable[[Any], ActionResult]) -> Callable[[Any]
             return ActionResult({"deploymentId": deployment_id})
 
     return wrapper
+
+
+def _clock_of(sim: CodeDeploySimulator) -> Callable[[], float]:
+    # Looked up at each call: a reset of the local AWS replaces the context's clock.
+    def now() -> float:
+        return sim.ctx.clock.now()
+
+    return now
 
 
 class _NoEffects:
