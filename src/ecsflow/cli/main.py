@@ -32,7 +32,10 @@ VERBS: dict[str, str] = {
     "render": "ecsflow.cli.render:render",
     "changes": "ecsflow.cli.changes:changes",
     "build": "ecsflow.cli.build:build",
+    "local": "ecsflow.cli.local:local",
     "status": "ecsflow.cli.status:status",
+    "deploy": "ecsflow.cli.deploy:deploy",
+    "wait": "ecsflow.cli.wait:wait",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell

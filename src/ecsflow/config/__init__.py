@@ -9,7 +9,7 @@ from ecsflow.config.model import (
     ServiceConfig,
     ServiceOverride,
 )
-from ecsflow.config.parse import DEFAULT_FILE, load_config, parse_config
+from ecsflow.config.parse import DEFAULT_FILE, load_config, parse_config, parse_duration
 
 __all__ = [
     "DEFAULT_FILE",
@@ -22,4 +22,5 @@ __all__ = [
     "ServiceOverride",
     "load_config",
     "parse_config",
+    "parse_duration",
 ]

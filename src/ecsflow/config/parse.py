@@ -124,6 +124,14 @@ class _Reader:
         return list(value)
 
 
+def parse_duration(text: str) -> float | None:
+    """``600``, ``90s``, ``15m``, ``1h`` -> seconds; ``None`` when not a positive duration."""
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        return None
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"

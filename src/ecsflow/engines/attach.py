@@ -101,3 +101,20 @@ def _settled_rollback(ecs: EcsPort, g: AttachTarget, state: ServiceState) -> Dep
             task_definition_arn=state.task_definition,
         )
     return None
+
+
+def find_deployment(ecs: EcsPort, candidates: Sequence[AttachTarget], deployment_id: str) -> AttachTarget:
+    """The service (among ``candidates``) that lists ``deployment_id``; batched per cluster."""
+    by_cluster: dict[str, list[AttachTarget]] = {}
+    for c in candidates:
+        by_cluster.setdefault(c.cluster, []).append(c)
+    for cluster, group in by_cluster.items():
+        states = ecs.describe_services(cluster, [g.service for g in group])
+        for g in group:
+            state = states.get(g.service)
+            if state is not None and state.deployment(deployment_id) is not None:
+                return AttachTarget(g.key, g.cluster, g.service, deployment_id, g.timeout)
+    raise ResourceNotFound(
+        f"no configured service lists deployment {deployment_id}",
+        hint="it may have finished already: `ecsflow wait SERVICE` reports the service's last deployment",
+    )

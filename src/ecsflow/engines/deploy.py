@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ecsflow.artifacts.taskdef import TaskDefinitionInput
 from ecsflow.config import ServiceConfig
 from ecsflow.diff import Masker
-from ecsflow.engines.attach import AttachTarget, attach
+from ecsflow.engines.attach import AttachTarget, attach, find_deployment
 from ecsflow.engines.diagnosis import Diagnoser
 from ecsflow.engines.executor import Executor
 from ecsflow.engines.orchestrator import Orchestrator, RunOptions
@@ -68,6 +68,10 @@ class DeployEngine:
             ]
             return plan, results
         return plan, self._orchestrator().run(plan, options or RunOptions())
+
+    def find(self, candidates: Sequence[AttachTarget], deployment_id: str) -> AttachTarget:
+        """Which of ``candidates`` runs ``deployment_id`` (``ecsflow wait ecs-svc/…``)."""
+        return find_deployment(self.ecs, candidates, deployment_id)
 
     def wait(self, targets: Sequence[AttachTarget]) -> list[DeploymentResult]:
         tracked, known = attach(self.ecs, self.clock, targets)

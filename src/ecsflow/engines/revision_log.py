@@ -29,6 +29,7 @@ STATUS_WORDS = {
     "STOPPED": "stopped",
     "PENDING": "pending",
     "IN_PROGRESS": "in progress",
+    "REGISTERED": "registered",  # from a deploy record only: no outcome known
     "STOP_REQUESTED": "stopping",
     "ROLLBACK_REQUESTED": "rolling back",
     "ROLLBACK_IN_PROGRESS": "rolling back",
@@ -134,3 +135,40 @@ def with_digests(images: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple
     return tuple(
         (c, image, digest or (image.split("@", 1)[1] if "@sha256:" in image else None)) for c, image, digest in images
     )
+
+
+def family_revisions(
+    ecs: EcsPort, family: str, *, limit: int | None = None, cache: RevisionCache | None = None
+) -> list[RegisteredTaskDefinition]:
+    """The family's ACTIVE revisions, newest first, described with their tags."""
+    tds = cache or RevisionCache(ecs)
+    out = []
+    for arn in ecs.list_task_definitions(family, limit=limit):
+        td = tds.get(arn)
+        if td is not None:
+            out.append(td)
+    return out
+
+
+def records_history(revisions: list[RegisteredTaskDefinition]) -> list[DeploymentEntry]:
+    """Without the service deployments API: what ecsflow's records say (registrations, no outcome)."""
+    out = []
+    for td in revisions:
+        record = read_record(td.tags)
+        if record is None:
+            continue
+        out.append(
+            DeploymentEntry(
+                arn="",
+                status="REGISTERED",
+                task_definition=td.arn,
+                started_at=record.at or td.registered_at or 0.0,
+                images=tuple(
+                    (c, image, image.split("@", 1)[1] if "@sha256:" in image else None) for c, image in record.images
+                ),
+                record=record,
+                revision_status=td.status,
+            )
+        )
+    out.sort(key=lambda e: e.started_at, reverse=True)
+    return out

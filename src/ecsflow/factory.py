@@ -1,0 +1,88 @@
+"""The composition root: builds AWS adapters and engines from the CLI's plain values and the config.
+
+Nothing else wires boto3 adapters to engines, so a library user can do the same with
+their own ports (``ecsflow.engines.deploy.DeployEngine``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecsflow.artifacts.taskdef import TaskDefinitionInput, parse_task_definition
+from ecsflow.config import ProjectConfig, ServiceConfig
+from ecsflow.diff import Masker
+from ecsflow.engines.deploy import DeployEngine
+from ecsflow.engines.prepare import TemplateLoader
+from ecsflow.errors import ConfigError, Problem
+from ecsflow.events import EventSink
+from ecsflow.ports import Clock, SystemClock
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    clock: str | None = None  # "endpoint": follow the local AWS's clock (ECSFLOW_CLOCK)
+
+
+def make_clock(options: AwsOptions) -> Clock:
+    if options.clock == "endpoint":
+        if not options.endpoint_url:
+            raise ConfigError("ECSFLOW_CLOCK=endpoint needs --endpoint-url (a local AWS)")
+        from ecsflow.aws.localclock import EndpointClock
+
+        return EndpointClock(options.endpoint_url)
+    return SystemClock()
+
+
+def template_loader(config: ProjectConfig | None) -> TemplateLoader:
+    """Reads ``services.<key>.task_definition`` relative to the config file's folder."""
+
+    def load(svc: ServiceConfig) -> TaskDefinitionInput:
+        root = Path(config.root) if config else Path()
+        path = root / str(svc.task_definition)
+        where = f"services.{svc.key}.task_definition"
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the task definition of {svc.key}: {path}: {exc.strerror}",
+                [Problem(f"file {svc.task_definition} not readable", where, config.path if config else None)],
+                hint="fix the path in ecsflow.yml (relative to the file)",
+            ) from exc
+        return parse_task_definition(content, str(path))
+
+    return load
+
+
+def deploy_engine(
+    options: AwsOptions,
+    config: ProjectConfig | None,
+    *,
+    sink: EventSink,
+    masker: Masker,
+    clock: Clock | None = None,
+) -> DeployEngine:
+    from ecsflow.aws import AwsClients, AwsSettings, EcrAdapter, EcsAdapter, ElbAdapter, LogsAdapter
+
+    defaults = config.defaults if config else None
+    clients = AwsClients(
+        AwsSettings(
+            region=options.region or (defaults.region if defaults else None),
+            profile=options.profile or (defaults.profile if defaults else None),
+            endpoint_url=options.endpoint_url,
+        )
+    )
+    return DeployEngine(
+        ecs=EcsAdapter(clients),
+        ecr=EcrAdapter(clients),
+        clock=clock or make_clock(options),
+        sink=sink,
+        load_template=template_loader(config),
+        logs=LogsAdapter(clients),
+        elb=ElbAdapter(clients),
+        masker=masker,
+        log_lines=defaults.log_lines if defaults else 20,
+    )
