@@ -36,6 +36,11 @@ VERBS: dict[str, str] = {
     "status": "ecsflow.cli.status:status",
     "deploy": "ecsflow.cli.deploy:deploy",
     "wait": "ecsflow.cli.wait:wait",
+    "diff": "ecsflow.cli.diff:diff",
+    "revisions": "ecsflow.cli.revisions:revisions",
+    "history": "ecsflow.cli.history:history",
+    "rollback": "ecsflow.cli.rollback:rollback",
+    "deregister": "ecsflow.cli.deregister:deregister",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell

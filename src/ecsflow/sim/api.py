@@ -86,6 +86,8 @@ class LocalAWS:
         self._server: Any = None
         self._transport: Any = None
         self.runtime: Runtime | None = None
+        self._session: Any = None
+        self._session_lock = threading.Lock()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -103,16 +105,16 @@ class LocalAWS:
             with ctx.lock:
                 ctx.clock = SimClock(mode, speed=speed, poll_step=poll_step, monotonic=monotonic)
                 runtime.reset(scenario=self._scenario)
+            from ecsflow.sim.inprocess import InProcessTransport
+            from ecsflow.sim.server import build_app
+
+            app = build_app(runtime)
+            self._transport = InProcessTransport(app)
             if self._transport_kind == "http":
                 from ecsflow.sim.server import SimServer
 
-                self._server = SimServer(runtime, port=self._port)
+                self._server = SimServer(runtime, app, port=self._port)
                 self._server.start()
-            else:
-                from ecsflow.sim.inprocess import InProcessTransport
-                from ecsflow.sim.server import build_app
-
-                self._transport = InProcessTransport(build_app(runtime))
             self.runtime = runtime
             _running.append(self)
         return self
@@ -158,8 +160,12 @@ class LocalAWS:
         """What a subprocess needs to reach this endpoint (``ecsflow local env``)."""
         return client_env(self.endpoint_url)
 
-    def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client with dummy credentials in us-east-1, pointing at this endpoint."""
+    def client(self, service: str, *, inprocess: bool = False, **kwargs: Any) -> Any:
+        """A boto3 client with dummy credentials in us-east-1, pointing at this endpoint.
+
+        ``inprocess=True`` (implied when the transport is ``inprocess``) sends its
+        requests through the same middleware without a socket.
+        """
         import boto3
 
         options: dict[str, Any] = {
@@ -169,8 +175,12 @@ class LocalAWS:
             "aws_secret_access_key": DUMMY_SECRET_KEY,
         }
         options.update(kwargs)
-        client = boto3.session.Session().client(service, **options)
-        if self._transport is not None:
+        with self._session_lock:
+            # One session per handle: a new session would load every service model again.
+            if self._session is None:
+                self._session = boto3.session.Session()
+            client = self._session.client(service, **options)
+        if inprocess or self._server is None:
             self._transport.attach(client)
         return client
 

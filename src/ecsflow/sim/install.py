@@ -15,31 +15,12 @@ from __future__ import annotations
 import datetime
 import importlib
 import importlib.util
-import sys
 import threading
 
 from ecsflow.errors import OperationFailed
 from ecsflow.sim.context import SimContext
 
 PINNED_MOTO = "5.2.5"
-
-# moto services whose modules read the time through ``moto.core.utils.utcnow``: imported
-# at install so their reference can be pointed at the simulated clock.
-_TIMED_SERVICES = (
-    "ecs",
-    "ecr",
-    "codedeploy",
-    "codepipeline",
-    "elbv2",
-    "logs",
-    "cloudwatch",
-    "s3",
-    "ec2",
-    "iam",
-    "sts",
-    "awslambda",
-    "cloudformation",
-)
 
 _lock = threading.Lock()
 _installed: list[SimContext] = []  # at most one per process
@@ -103,19 +84,25 @@ def _configure_moto() -> None:
 
 
 def _patch_time(ctx: SimContext) -> None:
-    """Every moto timestamp comes from the simulated clock, so runs repeat byte for byte."""
+    """Every moto timestamp comes from the simulated clock, so runs repeat byte for byte.
+
+    moto's modules import ``utcnow`` by name (``from moto.core.utils import utcnow``),
+    many of them lazily on their first request. Rather than import every service
+    up front to rebind each reference, the body of the one function object they all
+    share is replaced; it reads the clock through a name in its own module globals.
+    """
     import moto.core.utils as core_utils
 
-    original = core_utils.utcnow
-
-    def sim_utcnow() -> datetime.datetime:
+    def now() -> datetime.datetime:
         return datetime.datetime.fromtimestamp(ctx.clock.now(), datetime.UTC).replace(tzinfo=None)
 
-    for service in _TIMED_SERVICES:
-        importlib.import_module(f"moto.{service}.models")
-    for module_name, module in list(sys.modules.items()):
-        if module_name.startswith("moto.") and getattr(module, "utcnow", None) is original:
-            module.utcnow = sim_utcnow  # type: ignore[attr-defined]
+    core_utils._ecsflow_now = now  # type: ignore[attr-defined]
+    core_utils.utcnow.__code__ = _sim_utcnow.__code__
+
+
+def _sim_utcnow() -> datetime.datetime:
+    # Runs with moto.core.utils' globals (see _patch_time): ``_ecsflow_now`` is defined there.
+    return _ecsflow_now()  # type: ignore[name-defined,no-any-return]  # noqa: F821
 
 
 def reset_moto(seed: int) -> None:

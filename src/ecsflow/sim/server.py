@@ -44,10 +44,10 @@ def _handler_class() -> type[Any]:
 class SimServer:
     """``start()`` serves in a daemon thread; ``serve_forever()`` in the caller's thread."""
 
-    def __init__(self, runtime: Runtime, *, port: int = 0) -> None:
+    def __init__(self, runtime: Runtime, app: SimMiddleware | None = None, *, port: int = 0) -> None:
         self.runtime = runtime
         self._server: BaseWSGIServer = make_server(
-            HOST, port, build_app(runtime), threaded=True, request_handler=_handler_class()
+            HOST, port, app or build_app(runtime), threaded=True, request_handler=_handler_class()
         )
         self._thread: threading.Thread | None = None
 
