@@ -92,9 +92,10 @@ def rendered_file(
     """(file, the service's task definition template rendered for comparison) or None without a template.
 
     ``${VAR}`` is filled from the environment and the configuration's variables. An
-    image left as a placeholder (``<IMAGE1_NAME>``, ``${TAG}`` unset) or given by the tag
-    the running revision pinned to a digest is taken from the running revision: images
-    come with each deploy, so they are not drift of the file.
+    image of a container configured under ``images:`` (its tag comes with each deploy),
+    left as a placeholder (``<IMAGE1_NAME>``, ``${TAG}``), or given by the tag the running
+    revision pinned to a digest is taken from the running revision: images come with
+    each deploy, so they are not drift of the file.
     """
     if not svc.task_definition:
         return None
@@ -118,7 +119,10 @@ def rendered_file(
         c = dict(container)
         image = str(c.get("image", ""))
         current = running_images.get(str(c.get("name")))
-        if current and (ANGLE.search(image) or "${" in image or current.startswith(image + "@sha256:")):
+        given_per_deploy = str(c.get("name")) in svc.images  # `images:` → the tag comes with each deploy
+        if current and (
+            given_per_deploy or ANGLE.search(image) or "${" in image or current.startswith(image + "@sha256:")
+        ):
             c["image"] = current
         containers.append(c)
     body = {**parsed.request, "containerDefinitions": containers}

@@ -1,0 +1,107 @@
+"""``ecsflow history``: what was deployed when, by whom, from which commit, with which digests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from ecsflow.cli.context import get_context
+from ecsflow.cli.output.text import duration
+from ecsflow.cli.output.view import Cell, View
+from ecsflow.cli.service_targets import build_ecs, mask_pattern, select_targets
+from ecsflow.diff import Masker
+from ecsflow.engines.inspect import short
+from ecsflow.engines.revision_log import (
+    DeploymentEntry,
+    RevisionCache,
+    family_revisions,
+    records_history,
+    service_history,
+)
+from ecsflow.errors import ResourceNotFound
+
+_STYLES = {"succeeded": "green", "rolled back": "bold red", "rollback failed": "bold red", "stopped": "yellow"}
+
+
+@click.command("history")
+@click.argument("service")
+@click.option("-e", "--env", default=None, help="Environment of ecsflow.yml to use.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Entries to show.")
+def history(service: str, env: str | None, limit: int) -> int:
+    """Show SERVICE's deployments: when, which revision, the outcome, who, which commit, which digests.
+
+    From ECS's service deployments (90 days of history) joined with the deploy records
+    ecsflow writes as tags on the revisions it registers; without the service
+    deployments API, from the records alone (registrations, outcome unknown).
+    """
+    ctx = get_context()
+    config, (target,) = select_targets(ctx, (service,), env)
+    masker = Masker(mask_pattern(config))
+    ecs = build_ecs(ctx, config)
+    state = ecs.describe_services(target.cluster, [target.service]).get(target.service)
+    if state is None:
+        raise ResourceNotFound(
+            f"service {target.service} not found in cluster {target.cluster}",
+            hint="check the names in ecsflow.yml, --env, the region and the account",
+        )
+    cache = RevisionCache(ecs)
+    entries = service_history(ecs, target.cluster, target.service, cache=cache)
+    source = "service deployments"
+    if entries is None:
+        family = short(state.task_definition).rsplit(":", 1)[0]
+        entries = records_history(family_revisions(ecs, family, limit=limit, cache=cache))
+        source = "ecsflow deploy records (this endpoint has no service deployment history)"
+    entries = entries[:limit]
+    view = View(ctx, masker=masker)
+    view.line(f"{target.key} ({short(target.cluster)}/{target.service}), from {source}:", style="bold")
+    view.table(
+        ["WHEN (UTC)", "REVISION", "OUTCOME", "DURATION", "BY", "COMMIT", "IMAGES"],
+        [_row(e) for e in entries],
+    )
+    for e in entries:
+        if e.reason and not e.good:
+            view.line(f"  {short(e.task_definition)} {e.outcome}: {e.reason}", style="yellow")
+    if not entries:
+        view.line("no deployments known")
+    view.document({"service": target.key, "source": source, "history": [entry_payload(e) for e in entries]})
+    return 0
+
+
+def _row(e: DeploymentEntry) -> list[Cell]:
+    took = duration(e.finished_at - e.started_at) if e.finished_at else "-"
+    record = e.record
+    images = " ".join(f"{c}={_image(i, d)}" for c, i, d in e.images) or "-"
+    return [
+        time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e.started_at)),
+        short(e.task_definition),
+        (e.outcome, _STYLES.get(e.outcome, "")),
+        took,
+        (record.actor or "-") if record else "-",
+        (record.commit or "-")[:12] if record else "-",
+        images,
+    ]
+
+
+def _image(image: str, digest: str | None) -> str:
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return f"{name}@{digest[:19]}…" if digest else name
+
+
+def entry_payload(e: DeploymentEntry) -> dict[str, Any]:
+    record = e.record
+    return {
+        "service_deployment": e.arn or None,
+        "status": e.status,
+        "outcome": e.outcome,
+        "task_definition": e.task_definition,
+        "started_at": e.started_at,
+        "finished_at": e.finished_at,
+        "reason": e.reason,
+        "images": [{"container": c, "image": i, "digest": d} for c, i, d in e.images],
+        "deployed_by": record.actor if record else None,
+        "commit": record.commit if record else None,
+        "environment": record.environment if record else None,
+        "revision_status": e.revision_status,
+    }
