@@ -60,6 +60,7 @@ class ArtifactSpec:
     discard_paths: bool = False
     exclude_paths: tuple[str, ...] = ()
     name: str | None = None
+    ignored: tuple[str, ...] = ()  # keys with no local meaning (enable-symlinks, s3-prefix)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def _artifact(identifier: str, body: Mapping[str, Any]) -> ArtifactSpec:
         discard_paths=_flag(body.get("discard-paths")),
         exclude_paths=_strings(body.get("exclude-paths")),
         name=_text(name) if name is not None else None,
+        ignored=tuple(k for k in ("enable-symlinks", "s3-prefix") if k in body),
     )
 
 

@@ -216,6 +216,8 @@ class BuildspecRunner:
         errors: list[str] = []
         used: set[str] = set()
         for artifact in spec.artifacts:
+            for key in artifact.ignored:
+                self._emit_message(f"artifact {artifact.identifier}: {key} has no effect when running locally")
             name = shell.expand(artifact.name) if artifact.name else None
             if name is not None and (not name or "/" in name or name in (".", "..")):
                 errors.append(f"{artifact.identifier}: name {name!r} cannot be a folder name")

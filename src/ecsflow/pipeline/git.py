@@ -81,13 +81,21 @@ class Git:
         return result.stdout.strip()
 
     def changed_files(self, from_rev: str, to_rev: str) -> list[str]:
-        """Paths that differ between two commits (added, modified, deleted).
+        """Paths a push from ``from_rev`` to ``to_rev`` touches (added, modified, deleted).
 
+        A push event describes each pushed commit with its own added/modified/removed files,
+        so a file changed by one commit and restored by a later one still counts. We take the
+        union of every commit's changes and of the tree difference (which also covers merge
+        results) [AWS does not document which list its file path filters read; this is the
+        reading that never misses a file a commit touched].
         Renames count as a deletion plus an addition (``--no-renames``): a push event lists
-        both paths, so a filter on either the old or the new location must see it.
+        both paths, so a filter on either the old or the new location sees it.
         """
-        out = self._ok("diff", "--name-only", "--no-renames", "-z", from_rev, to_rev, "--")
-        return [p for p in out.split("\0") if p]
+        tree = self._ok("diff", "--name-only", "--no-renames", "-z", from_rev, to_rev, "--")
+        commits = self._ok("log", "--name-only", "--no-renames", "--format=", "-z", f"{from_rev}..{to_rev}", "--")
+        seen = dict.fromkeys(p.strip("\n") for p in tree.split("\0"))
+        seen.update(dict.fromkeys(p.strip("\n") for p in commits.split("\0")))
+        return [p for p in seen if p]
 
     def head(self) -> str | None:
         """The checked-out commit, or None outside a repository (or before the first commit)."""

@@ -261,3 +261,36 @@ phases:
     assert kinds[-2:] == ["PhaseFinished", "BuildFinished"]
     assert [e.exit_code for e in run.events if isinstance(e, CommandFinished)] == [0, 0, 0]
     assert [e.phase for e in run.events if isinstance(e, PhaseStarted)] == ["BUILD"]
+
+
+def test_posix_sh_session_and_keys_without_local_meaning_warn(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+run-as: builder
+env:
+  shell: /bin/sh
+phases:
+  install:
+    runtime-versions: {python: 3.12}
+    commands: [cd /, X=kept]
+  build:
+    run-as: other
+    commands: ['echo "$PWD $X $0"']
+cache:
+  paths: [/root/.cache/**/*]
+artifacts:
+  files: [buildspec-never-there]
+  enable-symlinks: yes
+""",
+    )
+    assert run.output() == ["/ kept /bin/sh"]
+    warnings = sorted(e.text for e in run.events if isinstance(e, Message))
+    assert warnings == [
+        "artifact primary: enable-symlinks has no effect when running locally",
+        "build: run-as has no effect when running locally",
+        "buildspec.yml: cache has no effect when running locally",
+        "buildspec.yml: run-as has no effect when running locally",
+        "install: runtime-versions has no effect when running locally",
+    ]

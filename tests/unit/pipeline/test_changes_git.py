@@ -92,13 +92,27 @@ def test_git_reads_changed_files_renames_and_refs(repo: Path) -> None:
 
 def test_injected_runner_is_used() -> None:
     calls: list[tuple[str, ...]] = []
+    answers = {"diff": "a.txt\0dir/b c.txt\0", "log": "\0a.txt\0\0reverted.txt\0"}
 
     def fake(args: object) -> GitResult:
         calls.append(tuple(args))  # type: ignore[arg-type]
-        return GitResult(0, "a.txt\0dir/b c.txt\0", "")
+        return GitResult(0, answers[calls[-1][0]], "")
 
-    assert Git(fake).changed_files("x", "y") == ["a.txt", "dir/b c.txt"]
-    assert calls == [("diff", "--name-only", "--no-renames", "-z", "x", "y", "--")]
+    assert Git(fake).changed_files("x", "y") == ["a.txt", "dir/b c.txt", "reverted.txt"]
+    assert calls == [
+        ("diff", "--name-only", "--no-renames", "-z", "x", "y", "--"),
+        ("log", "--name-only", "--no-renames", "--format=", "-z", "x..y", "--"),
+    ]
+
+
+def test_a_file_changed_then_restored_still_counts(repo: Path) -> None:
+    base = _git(repo, "rev-parse", "HEAD")
+    _commit(repo, {"infra/main.tf": "changed"}, "change")
+    _commit(repo, {"infra/main.tf": "1"}, "restore")
+    git = Git(subprocess_runner(repo))
+    # The tree is back to where it was, but a push of these commits lists infra/main.tf.
+    assert _git(repo, "diff", "--name-only", base, "HEAD") == ""
+    assert git.changed_files(base, "HEAD") == ["infra/main.tf"]
 
 
 def test_changes_text_names_pipelines_rules_and_files(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
