@@ -41,6 +41,7 @@ VERBS: dict[str, str] = {
     "history": "ecsflow.cli.history:history",
     "rollback": "ecsflow.cli.rollback:rollback",
     "deregister": "ecsflow.cli.deregister:deregister",
+    "init": "ecsflow.cli.init:init",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell
