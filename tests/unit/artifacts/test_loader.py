@@ -96,3 +96,9 @@ def test_broken_json_looking_content_reports_the_json_error() -> None:
 def test_deeply_nested_json_is_an_artifact_error() -> None:
     with pytest.raises(ArtifactError):
         load_document("[" * 100000 + "]" * 100000, "x.json")
+
+
+def test_json_duplicate_keys_are_refused() -> None:
+    with pytest.raises(ArtifactError) as exc:
+        load_document('{"a": {"name": 1, "name": 2}}', "x.json")
+    assert "invalid JSON: duplicate key 'name' in an object" in problem_text(exc)
