@@ -148,7 +148,7 @@ class MotoEffects:
     def __init__(self, world: World, spec: AppSpec, now: Any) -> None:
         self.world, self.spec, self._now = world, spec, now
         self.task_sets: dict[str, str] = {"Blue": world.blue_task_set}  # label -> ARN
-        self.ids: dict[str, str] = {"Blue": world.blue_task_set.rsplit("/", 1)[-1]}
+        self.ids: dict[str, str] = {"Blue": "/".join(world.blue_task_set.split("/")[-2:])}  # ecs-svc/…
 
     @property
     def _ecs(self) -> Any:
