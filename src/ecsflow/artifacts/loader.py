@@ -184,9 +184,45 @@ def parse_json(text: str, file: str) -> Any:
         raise fail(file, "invalid JSON: nested too deeply") from exc
 
 
+MAX_YAML_VALUES = 1_000_000  # values after expanding aliases; far above any real pipeline file
+
+
+def _expanded_size(value: Any, file: str) -> int:
+    """Values in ``value`` counting each alias use; refuses self-references and alias bombs.
+
+    YAML aliases share one object, so a small file can stand for an exponential number
+    of values (or a list that contains itself); the validators walk what the file
+    *means*, so it is measured first, in time linear in the distinct objects.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(item: Any) -> int:
+        if not isinstance(item, dict | list):
+            return 1
+        key = id(item)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise fail(file, "a YAML alias refers to a collection that contains it")
+        active.add(key)
+        children = list(item.values()) if isinstance(item, dict) else item
+        total = 1 + sum(size(child) for child in children)
+        active.discard(key)
+        if total > MAX_YAML_VALUES:
+            raise fail(file, f"the document expands to more than {MAX_YAML_VALUES} values (YAML aliases)")
+        sizes[key] = total
+        return total
+
+    return size(value)
+
+
 def parse_yaml(text: str, file: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
+        # _Loader is a safe loader: only plain data, never Python objects.
+        data = yaml.load(text, Loader=_Loader)
+        _expanded_size(data, file)
+        return data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -102,3 +102,22 @@ def test_json_duplicate_keys_are_refused() -> None:
     with pytest.raises(ArtifactError) as exc:
         load_document('{"a": {"name": 1, "name": 2}}', "x.json")
     assert "invalid JSON: duplicate key 'name' in an object" in problem_text(exc)
+
+
+def test_yaml_self_reference_is_refused() -> None:
+    with pytest.raises(ArtifactError) as exc:
+        load_document("&x [1, *x]\n", "x.yaml")
+    assert "a YAML alias refers to a collection that contains it" in problem_text(exc)
+
+
+def test_yaml_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(ArtifactError) as exc:
+        load_document("\n".join(lines) + "\n", "x.yaml")
+    assert "expands to more than 1000000 values" in problem_text(exc)
+
+
+def test_yaml_aliases_within_reason_are_fine() -> None:
+    doc = load_document("base: &b {a: 1}\nx: *b\ny: *b\n", "x.yaml")
+    assert doc.data["x"] == doc.data["y"] == {"a": 1}
