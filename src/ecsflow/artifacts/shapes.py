@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecsflow.artifacts.loader import SourceFloat, SourceInt, scalar_text
+from ecsflow.artifacts.loader import scalar_text
 from ecsflow.artifacts.problems import Problems, as_str_key, got, join
 from ecsflow.artifacts.service_model import Shape, shapes
 
@@ -117,9 +117,7 @@ class ShapeValidator:
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.add(path, f"expected number, {got(value, sensitive=sensitive)}")
             return value
-        value = (
-            float(value) if isinstance(value, SourceFloat) else int(value) if isinstance(value, SourceInt) else value
-        )
+        value = float(value) if isinstance(value, float) else int(value)  # plain types, not YAML's Source*
         _check_range(value, shape, path, problems)
         return value
 
