@@ -10,8 +10,20 @@ from ecsflow.sim.api import LocalAWS
 from ecsflow.sim.ecr import push_image
 from ecsflow.sim.world import World
 
+_READ_ONLY = {
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+}
 
-def create_service(aws: LocalAWS, world: World, name: str = "web", *, desired: int = 2, rollback: bool = True) -> None:
+
+def create_service(
+    aws: LocalAWS, world: World, name: str = "web", *, desired: int = 2, breaker: bool = True, rollback: bool = True
+) -> None:
     aws.client("ecs").create_service(
         cluster=world.cluster,
         serviceName=name,
@@ -21,7 +33,7 @@ def create_service(aws: LocalAWS, world: World, name: str = "web", *, desired: i
         networkConfiguration={
             "awsvpcConfiguration": {"subnets": list(world.subnet_ids), "securityGroups": [world.security_group_id]}
         },
-        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": rollback, "rollback": rollback}},
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": breaker, "rollback": rollback and breaker}},
     )
     ecs = aws.client("ecs")
     for _ in range(40):
@@ -36,12 +48,13 @@ def push(aws: LocalAWS, tag: str, repository: str = "web") -> str:
     return push_image(aws.client("ecr"), repository, tag)
 
 
-def write_project(tmp_path: Path, aws: LocalAWS, world: World, services: tuple[str, ...] = ("web",), extra: str = "") -> Path:
+def write_project(
+    tmp_path: Path, aws: LocalAWS, world: World, services: tuple[str, ...] = ("web",), extra: str = ""
+) -> Path:
     td: dict[str, Any] = aws.client("ecs").describe_task_definition(taskDefinition=world.task_definition_arn)[
         "taskDefinition"
     ]
-    body = {k: v for k, v in td.items() if k not in {"taskDefinitionArn", "revision", "status", "requiresAttributes",
-                                                      "compatibilities", "registeredAt", "registeredBy"}}
+    body = {k: v for k, v in td.items() if k not in _READ_ONLY}
     body["containerDefinitions"][0]["image"] = f"{world.repository_uri}:v1"
     (tmp_path / "taskdef.json").write_text(json.dumps(body, indent=2))
     lines = ["version: 1", "defaults:", "  cluster: demo", "services:"]
@@ -54,3 +67,18 @@ def write_project(tmp_path: Path, aws: LocalAWS, world: World, services: tuple[s
         ]
     (tmp_path / "ecsflow.yml").write_text("\n".join(lines) + "\n" + extra)
     return tmp_path / "ecsflow.yml"
+
+
+def calls(aws: LocalAWS) -> dict[str, int]:
+    """Logical calls per operation since the last reset (retries of one call count once)."""
+    return {op: int(v["calls"]) for op, v in aws.calls()["operations"].items()}
+
+
+def service(aws: LocalAWS, name: str = "web") -> dict[str, Any]:
+    found: dict[str, Any] = aws.client("ecs").describe_services(cluster="demo", services=[name])["services"][0]
+    return found
+
+
+def image_of(aws: LocalAWS, task_definition: str) -> str:
+    td = aws.client("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    return str(td["containerDefinitions"][0]["image"])

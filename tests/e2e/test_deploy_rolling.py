@@ -1,18 +1,24 @@
-"""ecsflow deploy / wait end to end on the local AWS, through the CLI in-process."""
+"""ecsflow deploy / wait end to end on the local AWS, through the CLI in-process.
+
+The CLI follows the local AWS's clock (``ECSFLOW_CLOCK=endpoint``): in poll mode each
+DescribeServices moves simulated time by 15 s, so waits cost no wall time.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from deploy_project import create_service, push, write_project
+from deploy_project import calls, create_service, image_of, push, service, write_project
 
 from ecsflow.errors import ExitCode
 from ecsflow.sim.api import LocalAWS
 from ecsflow.sim.world import World
 
 pytestmark = pytest.mark.e2e
+MUTATIONS = ("ecs:RegisterTaskDefinition", "ecs:UpdateService")
 
 
 @pytest.fixture(autouse=True)
@@ -21,21 +27,198 @@ def _endpoint_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECSFLOW_CLOCK", "endpoint")
 
 
-def deploy(run_cli, aws: LocalAWS, config: Path, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    return run_cli("--endpoint-url", aws.endpoint_url, "-c", str(config), "--output", "json", "deploy", *args)
+@pytest.fixture
+def project(local_aws: LocalAWS, local_world: World, tmp_path: Path) -> Path:
+    create_service(local_aws, local_world)
+    push(local_aws, "v2")
+    return write_project(tmp_path, local_aws, local_world)
 
 
-def result_of(out: str) -> dict:  # type: ignore[type-arg]
-    lines = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
-    return next(line for line in reversed(lines) if "result" in line or "results" in line)
+def cli(run_cli, aws: LocalAWS, config: Path, *args: str) -> tuple[int, dict[str, Any], str]:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli("--endpoint-url", aws.endpoint_url, "-c", str(config), "--output", "json", *args)
+    docs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    final = next((d["result"] for d in reversed(docs) if "result" in d), {})
+    return code, final, out + err
 
 
-def test_deploy_succeeds_with_pinned_digest(run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def results(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["service"]: r for r in doc.get("services", [])}
+
+
+def test_success_pins_the_tag_to_its_digest(run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     create_service(local_aws, local_world)
     digest = push(local_aws, "v2")
     config = write_project(tmp_path, local_aws, local_world)
-    code, out, err = deploy(run_cli, local_aws, config, "web", "--tag", "v2")
-    assert code == ExitCode.OK, out + err
-    svc = local_aws.client("ecs").describe_services(cluster="demo", services=["web"])["services"][0]
-    td = local_aws.client("ecs").describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
-    assert td["containerDefinitions"][0]["image"] == f"{local_world.repository_uri}:v2@{digest}"
+    code, doc, text = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    web = results(doc)["web"]
+    assert web["outcome"] == "succeeded"
+    running = service(local_aws)["taskDefinition"]
+    assert running == web["task_definition_arn"]
+    assert image_of(local_aws, running) == f"{local_world.repository_uri}:v2@{digest}"
+    tags = local_aws.client("ecs").describe_task_definition(taskDefinition=running, include=["TAGS"])["tags"]
+    assert {t["key"] for t in tags} >= {"ecsflow:at", "ecsflow:source", "ecsflow:image:web"}
+
+
+def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    push(local_aws, "broken-1")
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-1")
+    assert code == ExitCode.ROLLED_BACK, text
+    web = results(doc)["web"]
+    assert web["outcome"] == "rolled_back"
+    assert web["failures"], "stopped tasks are shown"
+    assert web["failures"][0]["reason"]
+    assert image_of(local_aws, service(local_aws)["taskDefinition"]).endswith(
+        "@" + image_of(local_aws, "web:1").split("@")[1]
+    )
+
+
+def test_failure_without_rollback_exits_1(run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    create_service(local_aws, local_world, rollback=False)
+    push(local_aws, "broken-2")
+    config = write_project(tmp_path, local_aws, local_world)
+    code, doc, text = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "broken-2")
+    assert code == ExitCode.FAILED, text
+    assert results(doc)["web"]["outcome"] == "failed"
+
+
+def test_tasks_failing_without_circuit_breaker_fail_before_the_timeout(
+    run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    create_service(local_aws, local_world, breaker=False)
+    push(local_aws, "broken-3")
+    config = write_project(tmp_path, local_aws, local_world)
+    start = local_aws.now()
+    code, doc, text = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "broken-3")
+    assert code == ExitCode.FAILED, text
+    assert "keep failing" in results(doc)["web"]["reason"]
+    assert local_aws.now() - start < 600
+
+
+def test_timeout_exits_5_and_leaves_the_deployment_running(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    local_aws.set_scenario({"services": {"web": {"task_start_seconds": 100000}}})
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--timeout", "2m")
+    assert code == ExitCode.TIMED_OUT, text
+    web = results(doc)["web"]
+    deployments = service(local_aws)["deployments"]
+    assert any(d["id"] == web["deployment_id"] and d["rolloutState"] == "IN_PROGRESS" for d in deployments)
+
+
+def test_no_wait_then_wait_attaches(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--no-wait")
+    assert code == ExitCode.OK, text
+    started = results(doc)["web"]
+    assert started["outcome"] == "not_started"
+    assert started["deployment_id"].startswith("ecs-svc/")
+    code, doc, text = cli(run_cli, local_aws, project, "wait", started["deployment_id"])
+    assert code == ExitCode.OK, text
+    assert results(doc)["web"]["outcome"] == "succeeded"
+    assert results(doc)["web"]["deployment_id"] == started["deployment_id"]
+
+
+def test_superseded_when_another_deployment_replaces_ours(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, doc, _ = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--no-wait")
+    ours = results(doc)["web"]["deployment_id"]
+    local_aws.advance(25)  # our new tasks are running
+    ecs = local_aws.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition="web:1")["taskDefinition"]
+    body = {k: td[k] for k in ("family", "networkMode", "requiresCompatibilities", "cpu", "memory")}
+    other = ecs.register_task_definition(**body, containerDefinitions=td["containerDefinitions"])["taskDefinition"]
+    ecs.update_service(cluster="demo", service="web", taskDefinition=other["taskDefinitionArn"])  # someone else
+    code, doc, text = cli(run_cli, local_aws, project, "wait", ours)
+    assert code == ExitCode.SUPERSEDED, text
+    assert results(doc)["web"]["outcome"] == "superseded"
+
+
+def test_base_latest_starts_from_a_revision_registered_outside(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    ecs = local_aws.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition="web:1")["taskDefinition"]
+    body = {k: td[k] for k in ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "executionRoleArn")}
+    container = dict(td["containerDefinitions"][0], environment=[{"name": "FEATURE", "value": "on"}])
+    ecs.register_task_definition(**body, containerDefinitions=[container])  # web:2, outside ecsflow
+    code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--base", "latest", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    running = ecs.describe_task_definition(taskDefinition=service(local_aws)["taskDefinition"])["taskDefinition"]
+    assert running["revision"] == 3
+    assert running["containerDefinitions"][0]["environment"] == [{"name": "FEATURE", "value": "on"}]
+    assert ":v2@sha256:" in running["containerDefinitions"][0]["image"]
+
+
+def test_revision_deploys_an_existing_revision_as_is(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    local_aws.reset_calls()
+    code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--revision", "1")
+    assert code == ExitCode.OK, text
+    assert service(local_aws)["taskDefinition"].endswith("task-definition/web:1")
+    assert calls(local_aws).get("ecs:RegisterTaskDefinition", 0) == 0
+
+
+def test_missing_tag_is_refused_before_any_mutation(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    local_aws.reset_calls()
+    code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "no-such-tag")
+    assert code == ExitCode.INVALID, text
+    assert "no-such-tag" in text
+    assert not any(calls(local_aws).get(op) for op in MUTATIONS)
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    local_aws.reset_calls()
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--dry-run")
+    assert code == ExitCode.OK, text
+    assert "register a new revision of web" in text
+    assert not any(calls(local_aws).get(op) for op in MUTATIONS)
+
+
+def test_identical_revision_is_reused_not_registered_again(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")[0] == ExitCode.OK
+    local_aws.reset_calls()
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    assert "nothing to deploy" in results(doc)["web"]["reason"]
+    assert not any(calls(local_aws).get(op) for op in MUTATIONS)
+
+
+@pytest.mark.local_aws(
+    scenario={
+        "faults": {
+            "ecs:DescribeServices": {"throttle_every": 2},
+            "ecs:*": {"drop_every": 4},
+            "ecr:*": {"throttle_every": 2},
+        }
+    }
+)
+def test_throttling_storm_and_dropped_connections_do_not_change_the_outcome(
+    run_cli, local_aws: LocalAWS, project: Path
+) -> None:  # type: ignore[no-untyped-def]
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    assert results(doc)["web"]["outcome"] == "succeeded"
+    attempts = local_aws.calls()["operations"]["ecs:DescribeServices"]
+    assert attempts["attempts"] > attempts["calls"], "faults happened and were retried"
+
+
+@pytest.mark.local_aws(scenario={"faults": {"ecs:DescribeServices": {"throttle_every": 2}, "ecs:*": {"drop_every": 4}}})
+def test_rollback_under_a_throttling_storm_is_still_rolled_back(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+    push(local_aws, "broken-4")
+    code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-4")
+    assert code == ExitCode.ROLLED_BACK, text
+
+
+def test_several_services_share_one_registration_and_batch_polls(
+    run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    names = ("web", "api", "worker")
+    for name in names:
+        create_service(local_aws, local_world, name)
+    push(local_aws, "v2")
+    config = write_project(tmp_path, local_aws, local_world, names, extra="order: [web, [api, worker]]\n")
+    local_aws.reset_calls()
+    code, doc, text = cli(run_cli, local_aws, config, "deploy", "--all", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    assert {r["outcome"] for r in doc["services"]} == {"succeeded"}
+    counted = calls(local_aws)
+    assert counted["ecs:RegisterTaskDefinition"] == 1
+    assert counted["ecs:UpdateService"] == 3
+    arns = {service(local_aws, n)["taskDefinition"] for n in names}
+    assert len(arns) == 1

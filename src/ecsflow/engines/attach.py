@@ -62,7 +62,8 @@ def attach(ecs: EcsPort, clock: Clock, targets: Sequence[AttachTarget]) -> tuple
         elif state.deployment(deployment_id) is None:
             late = True  # gone from the list: the first poll judges it from what replaced it
         ours = state.deployment(deployment_id)
-        previous = next((d.task_definition for d in state.deployments if d.id != deployment_id), None)
+        # Attaching late, what runs now is what replaced ours, not what ours replaced.
+        previous = None if late else next((d.task_definition for d in state.deployments if d.id != deployment_id), None)
         tracked.append(
             Tracked(
                 key=g.key,
@@ -114,6 +115,11 @@ def find_deployment(ecs: EcsPort, candidates: Sequence[AttachTarget], deployment
             state = states.get(g.service)
             if state is not None and state.deployment(deployment_id) is not None:
                 return AttachTarget(g.key, g.cluster, g.service, deployment_id, g.timeout)
+    if len(candidates) == 1:
+        # Gone from the list already (replaced, or rolled back and cleaned up): the waiter
+        # judges it from what replaced it, with the service deployments API's help.
+        only = candidates[0]
+        return AttachTarget(only.key, only.cluster, only.service, deployment_id, only.timeout)
     raise ResourceNotFound(
         f"no configured service lists deployment {deployment_id}",
         hint="it may have finished already: `ecsflow wait SERVICE` reports the service's last deployment",

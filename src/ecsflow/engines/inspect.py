@@ -11,6 +11,9 @@ Drift is measured three ways (DESIGN.md, first pain point):
   ``ecsflow.diff``) from the revision the service runs.
 * **family** - the service runs a family other than the one the configuration names.
 
+A newer revision whose service deployment was rolled back or stopped is a known failure,
+not drift: status notes it instead.
+
 Image digests come from the service revision (``DescribeServiceRevisions.containerImages``:
 the digests ECS resolved at deployment time, §6.1 versionConsistency), else from images
 pinned by digest in the task definition.
@@ -30,6 +33,11 @@ from ecsflow.ports import EcsPort, RegisteredTaskDefinition, ServiceDeploymentIn
 
 # Service deployment statuses of a deployment still under way (AWS-SEMANTICS §6.6).
 ONGOING = frozenset({"PENDING", "IN_PROGRESS", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"})
+# Endings of a deployment that did not leave its revision running (§6.6).
+FAILED_ENDINGS = frozenset(
+    {"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"}
+)
+RECENT = 5  # service deployments looked at for digests and failed revisions (one Describe call)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class ServiceStatus:
     images: tuple[tuple[str, str, str | None], ...] = ()  # (container, image, digest)
     file_diff: Diff | None = None
     drift: tuple[Drift, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
 
     @property
     def drifted(self) -> bool:
@@ -106,9 +115,17 @@ def inspect_service(
     running = ecs.describe_task_definition(state.task_definition)
     newest_arns = ecs.list_task_definitions(running.family, limit=1)
     newest = newest_arns[0] if newest_arns else None
+    history = ecs.service_deployments(cluster, service)
+    recent = _recent_revisions(ecs, history)
     drift: list[Drift] = []
+    notes: list[str] = []
     if newest and revision_number(newest) > running.revision and not _rolling_out(state, newest):
-        drift.append(_newer_revision_drift(ecs, newest, running))
+        failed = next((status for td, status, _ in recent if td == newest and status in FAILED_ENDINGS), None)
+        if failed:
+            # Deployed and rolled back (or stopped): a known failure, not a revision nobody deployed.
+            notes.append(f"{short(newest)} is newer but its deployment ended {failed}")
+        else:
+            drift.append(_newer_revision_drift(ecs, newest, running))
     if family and family != running.family:
         drift.append(Drift("family", f"the service runs family {running.family}, the configuration names {family}"))
     file_diff = None
@@ -118,8 +135,8 @@ def inspect_service(
         if file_diff.changed:
             n = len(file_diff.changes)
             drift.append(Drift("file", f"the task definition file differs from {short(running.arn)} ({n} change(s))"))
-    history = ecs.service_deployments(cluster, service)
     last = (history[0].status, history[0].status_reason) if history else None
+    images = next((with_digests(i) for td, _, i in recent if td == running.arn and i), None) or images_of(running)
     return ServiceStatus(
         key=name,
         cluster=cluster,
@@ -133,9 +150,10 @@ def inspect_service(
         strategy=state.strategy,
         deployments=tuple(d.snapshot() for d in state.deployments),
         last_deployment=last,
-        images=_images(ecs, running, history),
+        images=images,
         file_diff=file_diff,
         drift=tuple(drift),
+        notes=tuple(notes),
     )
 
 
@@ -154,17 +172,21 @@ def _newer_revision_drift(ecs: EcsPort, newest: str, running: RegisteredTaskDefi
     )
 
 
-def _images(
-    ecs: EcsPort, running: RegisteredTaskDefinition, history: list[ServiceDeploymentInfo] | None
-) -> tuple[tuple[str, str, str | None], ...]:
-    # The newest service deployment that rolled out the running revision knows its digests.
-    if history:
-        revision_arns = [d.target_revision_arn for d in history[:5] if d.target_revision_arn]
-        revisions = ecs.describe_service_revisions(revision_arns) if revision_arns else None
-        for rev in revisions or ():
-            if rev.task_definition == running.arn and rev.images:
-                return with_digests(rev.images)
-    return images_of(running)
+def _recent_revisions(
+    ecs: EcsPort, history: list[ServiceDeploymentInfo] | None
+) -> list[tuple[str, str, tuple[tuple[str, str, str | None], ...]]]:
+    """(task definition, service deployment status, images) of the newest service deployments."""
+    if not history:
+        return []
+    recent = [d for d in history[:RECENT] if d.target_revision_arn]
+    revisions = ecs.describe_service_revisions([d.target_revision_arn or "" for d in recent]) if recent else None
+    by_arn = {r.arn: r for r in revisions or ()}
+    out = []
+    for d in recent:
+        rev = by_arn.get(d.target_revision_arn or "")
+        if rev is not None:
+            out.append((rev.task_definition, d.status, rev.images))
+    return out
 
 
 def revision_number(arn: str) -> int:
