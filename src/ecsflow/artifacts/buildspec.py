@@ -49,7 +49,10 @@ class Buildspec:
 
     def phase_commands(self, phase: str) -> list[str]:
         section = (self.data.get("phases") or {}).get(phase) or {}
-        return [str(scalar_text(c) or c) for c in section.get("commands") or []]
+        commands = section.get("commands") or []
+        if isinstance(commands, str):  # a single command may be written without a list
+            commands = [commands]
+        return [c if isinstance(c, str) else str(scalar_text(c) or c) for c in commands]
 
 
 def parse_buildspec(content: bytes | str, file: str = "buildspec.yml") -> Buildspec:

@@ -118,6 +118,7 @@ def taskdef(
         placeholders=placeholders,
         environment=dict(os.environ) if interpolate else None,
         image_definitions=definitions,
+        image_definitions_file=image_definitions or "imagedefinitions.json",
         images=split_pairs(images, "--image", "CONTAINER=URI"),
         container=container,
         set_env=split_pairs(env, "--env"),

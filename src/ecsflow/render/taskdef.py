@@ -39,6 +39,7 @@ class RenderOptions:
     placeholders: Mapping[str, str] = field(default_factory=dict)  # IMAGE1_NAME -> ImageURI
     environment: Mapping[str, str] | None = None  # for ${VAR}; None: no interpolation
     image_definitions: Sequence[ImageDefinition] = ()
+    image_definitions_file: str = "imagedefinitions.json"  # named in problems
     images: Sequence[tuple[str, str]] = ()  # (container, image)
     container: str | None = None
     set_env: Sequence[tuple[str, str]] = ()
@@ -81,7 +82,9 @@ def render_task_definition(source: TaskDefinitionInput, options: RenderOptions) 
     if options.environment is not None:
         request = interpolate(request, options.environment, problems)
     if options.image_definitions:
-        request, found, notes = apply_image_definitions(request, options.image_definitions)
+        request, found, notes = apply_image_definitions(
+            request, options.image_definitions, options.image_definitions_file
+        )
         problems += found
         changes += notes
     if options.images:

@@ -67,6 +67,8 @@ def test_full_buildspec() -> None:
     spec = parse_buildspec(FULL)
     assert spec.version == "0.2" and spec.warnings == ()
     assert spec.phase_commands("build") == ["make"]
+    assert spec.phase_commands("post_build") == ["echo single command"]
+    assert spec.phase_commands("install") == []
 
 
 @pytest.mark.parametrize(

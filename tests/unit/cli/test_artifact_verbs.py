@@ -171,6 +171,14 @@ def test_render_taskdef_errors(run_cli, args: list[str], expected: str) -> None:
     assert out == "" and "Traceback" not in err
 
 
+def test_render_taskdef_names_the_imagedefinitions_file(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    defs = tmp_path / "build-images.json"
+    defs.write_text(json.dumps([{"name": "api", "imageUri": "nginx"}]))
+    code, _, err = run_cli("render", "taskdef", EX["taskdef.json"], "--image-definitions", str(defs))
+    assert code == ExitCode.INVALID
+    assert f"{defs}: container 'api' does not exist in the task definition (containers: web)" in err
+
+
 def test_render_taskdef_missing_variable(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("ECSFLOW_TEST_UNSET", raising=False)
     template = tmp_path / "taskdef.json"
