@@ -220,3 +220,23 @@ def test_a_reset_with_the_same_seed_repeats_the_run(aws) -> None:
     first, second = _run_once(aws), _run_once(aws)
     assert first == second
     assert json.loads(first[1])["status"] == "Succeeded"
+
+
+@pytest.mark.local_aws(clock="manual", scenario={"services": {"*": {"hook_results": {"AfterInstall": "manual"}}}})
+def test_install_is_idempotent_and_a_reset_forgets_deployments(aws) -> None:
+    from ecsflow.sim.codedeploy import install
+
+    ctx = aws.context
+    machines, sources = len(ctx.machines), len(ctx.hook_sources)
+    install(ctx)
+    assert (len(ctx.machines), len(ctx.hook_sources)) == (machines, sources)
+    assert "codedeploy:GetDeploymentTarget" in ctx.observing_operations
+    world = setup(aws)
+    deployment = deploy(aws.client, world, hooks={"AfterInstall": "CodeDeployHook_wait"})
+    aws.advance(60)
+    assert [h["DeploymentId"] for h in aws.pending_hooks()] == [deployment]
+    aws.reset(0, clock="manual")
+    assert aws.pending_hooks() == []
+    with pytest.raises(ClientError) as gone:
+        aws.client("codedeploy").get_deployment(deploymentId=deployment)
+    assert error_code(gone) == "DeploymentDoesNotExistException"

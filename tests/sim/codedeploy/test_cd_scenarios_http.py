@@ -260,3 +260,40 @@ def test_second_deployment_swaps_target_groups(aws) -> None:
     (only,) = task_sets(aws, world)
     assert only["loadBalancers"][0]["targetGroupArn"] == world.target_groups["web-blue"]
     assert only["taskDefinition"].endswith("web:3")
+
+
+@MANUAL
+def test_a_broken_image_fails_install_and_rolls_back(aws) -> None:
+    world = setup(aws)
+    deployment = deploy(aws.client, world, image="public.ecr.aws/nginx/nginx:broken-1")
+    aws.advance(5)
+    green = [ts for ts in task_sets(aws, world) if ts["status"] == "ACTIVE"]
+    assert len(green) == 1 and green[0]["runningCount"] == 0
+    aws.advance(30)
+    final = info(aws, deployment)
+    assert final["status"] == "Failed" and final["errorInformation"]["code"] == "ECS_UPDATE_ERROR"
+    assert "Essential container in task exited" in final["errorInformation"]["message"]
+    (only,) = task_sets(aws, world)
+    assert only["taskDefinition"].endswith("web:1") and prod_weights(aws, world) == {"web-blue": 100}
+
+
+@MANUAL
+def test_a_new_code_deploy_service_gets_its_first_task_set_which_starts_over_time(aws) -> None:
+    world = setup(aws)
+    ecs = aws.client("ecs")
+    ecs.create_service(
+        cluster=world.cluster,
+        serviceName="api",
+        taskDefinition=world.task_definition_arn,
+        desiredCount=3,
+        deploymentController={"type": "CODE_DEPLOY"},
+        launchType="FARGATE",
+    )
+    (first,) = ecs.describe_services(cluster=world.cluster, services=["api"])["services"][0]["taskSets"]
+    assert first["status"] == "PRIMARY" and first["taskDefinition"] == world.task_definition_arn
+    assert (first["pendingCount"], first["runningCount"], first["stabilityStatus"]) == (3, 0, "STABILIZING")
+    aws.advance(60)
+    service = ecs.describe_services(cluster=world.cluster, services=["api"])["services"][0]
+    (steady,) = service["taskSets"]
+    assert (steady["runningCount"], steady["computedDesiredCount"], steady["stabilityStatus"]) == (3, 3, "STEADY_STATE")
+    assert service["runningCount"] == 3

@@ -9,10 +9,12 @@ botocore model; errors are ``CodeDeployError`` (see errors.py).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
+from moto.ecs.models import ecs_backends
 
 from ecsflow.sim.codedeploy.appspec import AppSpec, AppSpecProblem, parse, revision_content
 from ecsflow.sim.codedeploy.effects import MotoEffects, WorldProblem, resolve
@@ -32,6 +34,32 @@ def _minutes(value: Any) -> float:
     return float(value or 0) * 60.0
 
 
+def install_failure(
+    sim: CodeDeploySimulator, account: str, region: str, spec: AppSpec | None, cluster: str, service: str
+) -> str | None:
+    """Why the replacement tasks fail to start under the scenario (a failing image, or
+    ``fail_new_tasks``), or None."""
+    if spec is None:
+        return None
+    scenario = sim.ctx.scenario
+    behaviour = scenario.for_service(cluster, service)
+    definition = next(
+        (
+            td
+            for revisions in ecs_backends[account][region].task_definitions.values()
+            for td in revisions.values()
+            if td.arn == spec.task_definition
+        ),
+        None,
+    )
+    images: list[str] = [str(c.get("image", "")) for c in (definition.container_definitions if definition else [])]
+    if behaviour.fail_new_tasks or any(
+        fnmatch.fnmatchcase(image, pattern) for image in images for pattern in scenario.failing_images
+    ):
+        return behaviour.failure_reason
+    return None
+
+
 def build_plan(
     sim: CodeDeploySimulator,
     group: Any,
@@ -42,6 +70,7 @@ def build_plan(
     service: str,
     problem: tuple[str, str] | None,
     auto_rollback: dict[str, Any] | None,
+    failure: str | None = None,
 ) -> Plan:
     blue_green = group.blue_green_deployment_configuration or {}
     ready = blue_green.get("deploymentReadyOption") or {}
@@ -63,6 +92,7 @@ def build_plan(
         task_start_seconds=scenario.task_start_seconds,
         healthy_after_seconds=scenario.healthy_after_seconds,
         problem=problem,
+        install_failure=failure,
     )
 
 
@@ -124,6 +154,11 @@ def create_deployment(original: Callable[[Any], ActionResult]) -> Callable[[Any]
                 ref.get("serviceName", ""),
                 problem,
                 self._get_param("autoRollbackConfiguration"),
+                install_failure(
+                    sim, self.current_account, self.region, spec, ref.get("clusterName", ""), ref.get("serviceName", "")
+                )
+                if world
+                else None,
             )
             deployment_id = info.deployment_id
             machine = Deployment(

@@ -255,6 +255,14 @@ class Deployment:
     def _install(self, event: LifecycleEvent, now: float) -> bool:
         assert event.start is not None
         running_at = event.start + self.plan.task_start_seconds
+        if self.plan.install_failure is not None:
+            if running_at > now:
+                return False
+            # [assumed] CodeDeploy gives up once the replacement tasks fail to start; AWS does
+            # not document how long it keeps trying.
+            self.green.pending = 0
+            message = f"The replacement task set could not start its tasks: {self.plan.install_failure}"
+            return self._fail_event(event, running_at, ("ECS_UPDATE_ERROR", message))
         if self.green.pending and running_at <= now:
             self.green.pending, self.green.running = 0, self.green.desired
             return True

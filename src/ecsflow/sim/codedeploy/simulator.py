@@ -44,11 +44,13 @@ class CodeDeploySimulator:
     ctx: SimContext
     runs: dict[str, Run] = field(default_factory=dict)
     first_seen: dict[str, float] = field(default_factory=dict)  # task set ARN -> first seen
+    initialised: set[str] = field(default_factory=set)  # CODE_DEPLOY services given a first task set
 
     def forget(self) -> None:
         """The local AWS was reset: every run and task set timing goes."""
         self.runs.clear()
         self.first_seen.clear()
+        self.initialised.clear()
 
     # --- ids -----------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class CodeDeploySimulator:
         for service in list(backend.services.values()):
             if service.deployment_controller.get("type") != "CODE_DEPLOY":
                 continue
+            self._first_task_set(backend, service)
             timing = self.ctx.scenario.for_service(service.cluster_name, service.name)
             for ts in service.task_sets:
                 present.add(ts.task_set_arn)
@@ -140,6 +143,28 @@ class CodeDeploySimulator:
             service.pending_count = sum(getattr(ts, "pending_count", 0) or 0 for ts in service.task_sets)
         # After a moto reset the same seed gives the same ARNs again: forget the old ones.
         self.first_seen = {arn: t for arn, t in self.first_seen.items() if arn in present}
+
+    def _first_task_set(self, backend: Any, service: Any) -> None:
+        """ECS gives a new CODE_DEPLOY service its first (PRIMARY) task set from the service's
+        task definition and load balancers; moto creates none."""
+        if service.arn in self.initialised:
+            return
+        self.initialised.add(service.arn)
+        if service.task_sets or not service.task_definition:
+            return
+        task_set = backend.create_task_set(
+            service.name,
+            service.cluster_name,
+            service.task_definition,
+            network_configuration=service.network_configuration or None,
+            load_balancers=list(service.load_balancers or []),
+            launch_type=service.launch_type or "FARGATE",
+            capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None) or None,
+            platform_version=service.platform_version,
+        )
+        # No ``scale`` argument: moto would start real tasks for it.
+        task_set.scale = {"value": 100.0, "unit": "PERCENT"}
+        backend.update_service_primary_task_set(service.cluster_name, service.name, task_set.task_set_arn)
 
 
 def render(run: Run) -> None:

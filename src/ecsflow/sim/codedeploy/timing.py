@@ -28,6 +28,7 @@ class Plan:
     task_start_seconds: float = 20.0
     healthy_after_seconds: float = 10.0
     problem: tuple[str, str] | None = None  # (error code, message): the deployment fails at start
+    install_failure: str | None = None  # replacement tasks fail to start (scenario), with this reason
     start_seconds: float = START_SECONDS
     stop_seconds: float = STOP_SECONDS
     route_seconds: float = ROUTE_SECONDS

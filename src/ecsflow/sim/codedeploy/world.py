@@ -102,8 +102,9 @@ def build_world(client: ClientFactory, options: BlueGreenOptions | None = None) 
         networkConfiguration=network,
         launchType="FARGATE",
     )["service"]
-    if not service.get("taskSets"):
-        # ECS creates the first task set of a CODE_DEPLOY service itself; moto does not.
+    described = ecs.describe_services(cluster=f"{o.name}-cluster", services=[o.name])["services"][0]
+    if not described.get("taskSets"):
+        # ECS creates the first task set of a CODE_DEPLOY service itself; plain moto does not.
         task_set = ecs.create_task_set(
             cluster=f"{o.name}-cluster",
             service=o.name,
