@@ -99,6 +99,9 @@ def test_invalid_buildspec_exits_2_with_the_path(run_cli, tmp_path: Path) -> Non
     assert "phases.compile" in err and "Traceback" not in err
     code, _, err = run_cli("build", "--source-dir", str(tmp_path / "."), "--env", "NOEQUALS")
     assert code == ExitCode.INVALID
+    assert "expected NAME=value" in err
+    code, _, err = run_cli("build", "--source-dir", str(tmp_path), "--timeout", "4")  # CodeBuild: 5-2160
+    assert code == ExitCode.INVALID
 
 
 def test_parameter_store_and_secrets_from_the_local_aws_are_masked(

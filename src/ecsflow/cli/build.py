@@ -2,7 +2,8 @@
 
 Output is streamed with CodeBuild-style phase markers (``[Container] … Entering phase BUILD``),
 secrets masked; ``--output json`` gives one JSON line per event and a result object.
-Exit code 0 when the build SUCCEEDED, 1 when it FAILED, 2 for an invalid buildspec.
+Exit code 0 when the build SUCCEEDED, 1 when it FAILED, 5 when it TIMED_OUT (``--timeout``),
+2 for an invalid buildspec or an unresolvable secret reference (nothing ran then).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 import click
 
 from ecsflow.cli.context import CliContext, get_context
-from ecsflow.errors import ArtifactError, Problem, UsageError
+from ecsflow.errors import ArtifactError, ExitCode, Problem, UsageError
 from ecsflow.events import (
     BuildFinished,
     CommandFinished,
@@ -152,6 +153,13 @@ def _result_payload(result: BuildResult) -> dict[str, Any]:
 @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help="Override a variable (repeatable).")
 @click.option("--project", default="ecsflow-local", show_default=True, help="Project name in CODEBUILD_BUILD_ID.")
 @click.option("--build-number", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--timeout",
+    "timeout_minutes",
+    type=click.IntRange(5, 2160),
+    default=None,
+    help="Build timeout in minutes, as CodeBuild's timeoutInMinutes (5-2160) [default: none].",
+)
 def build(
     buildspec: str | None,
     source_dir: str,
@@ -159,6 +167,7 @@ def build(
     env_pairs: tuple[str, ...],
     project: str,
     build_number: int,
+    timeout_minutes: int | None,
 ) -> int:
     from ecsflow.artifacts.buildspec import parse_buildspec
     from ecsflow.pipeline.build_env import BuildContext
@@ -168,6 +177,7 @@ def build(
     from ecsflow.ports import SystemClock
 
     ctx = get_context()
+    overrides = _parse_env(env_pairs)
     source = Path(source_dir).resolve()
     spec_path = Path(buildspec) if buildspec else source / DEFAULT_BUILDSPEC
     try:
@@ -179,7 +189,6 @@ def build(
             hint="give the buildspec path, or run in the folder that has buildspec.yml",
         ) from exc
     spec = read_build_spec(parse_buildspec(content, str(spec_path)))
-    overrides = _parse_env(env_pairs)
     git = Git(subprocess_runner(source))
     context = BuildContext(
         source_dir=source,
@@ -195,7 +204,8 @@ def build(
     sink = JsonRenderer(sys.stdout) if ctx.json_output else TextRenderer(sys.stdout)
     runner = BuildspecRunner(clock=SystemClock(), sink=sink, ssm=ssm, secrets=secrets)
     out_dir = Path(artifacts_dir).resolve() if artifacts_dir else source / DEFAULT_ARTIFACTS
-    result = runner.run(spec, context, out_dir)
+    timeout = None if timeout_minutes is None else timeout_minutes * 60.0
+    result = runner.run(spec, context, out_dir, timeout_seconds=timeout)
     if ctx.json_output:
         from ecsflow.cli.console import write_json
 
@@ -205,4 +215,6 @@ def build(
             sys.stdout.write(f"exported {name}={value}\n")
         for artifact in result.artifacts:
             sys.stdout.write(f"artifact {artifact.identifier}: {len(artifact.files)} files in {artifact.directory}\n")
-    return 0 if result.succeeded else 1
+    if result.status == "TIMED_OUT":
+        return int(ExitCode.TIMED_OUT)
+    return int(ExitCode.OK) if result.succeeded else int(ExitCode.FAILED)

@@ -33,7 +33,7 @@ DEFAULT_FILE = "ecsflow.yml"
     "changes",
     help="Show which pipelines a change triggers and which rule matched which file.\n\n"
     "\b\nExamples:\n  ecsflow changes --from origin/main\n"
-    "  ecsflow changes --from v1.2.0 --to v1.3.0 --output json\n"
+    "  ecsflow --output json changes --from v1.2.0 --to v1.3.0\n"
     "  ecsflow changes --from main --to feature/x --pull-request OPEN --branch main",
 )
 @click.option("--from", "from_rev", required=True, help="The commit before the change (commit, branch, tag).")

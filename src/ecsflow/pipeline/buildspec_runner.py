@@ -16,6 +16,11 @@ Phase transitions (AWS-SEMANTICS §9.3), with the choices we made where AWS is n
   attempted after BUILD/POST_BUILD whatever their result (doc "Important" box).
 * ``RETRY`` forms of ``on-failure`` (EC2 compute only, unverified) are run as the default
   transition, with a warning.
+* ``CODEBUILD_BUILD_SUCCEEDING`` turns ``0`` at the first failed command (so a failing phase's
+  own ``finally`` sees it) [uncertain: documented for POST_BUILD only].
+* A build timeout (CodeBuild's ``timeoutInMinutes``, given by the caller) kills the running
+  command and its shell; the phase and the build end TIMED_OUT, later phases, exported
+  variables and the upload are skipped [uncertain: CodeBuild finalizes without uploading].
 * ``exported-variables`` are read once POST_BUILD (or the last phase that ran) has ended:
   they are frozen after post_build. A variable that is not set is left out, with a warning.
 """
@@ -44,12 +49,13 @@ from ecsflow.pipeline.artifact_collect import CollectedArtifact, collect
 from ecsflow.pipeline.build_env import BuildContext, codebuild_variables, resolve_environment
 from ecsflow.pipeline.build_spec import BuildSpec, PhaseSpec
 from ecsflow.pipeline.masking import SecretMasker
-from ecsflow.pipeline.shell import ShellSession
+from ecsflow.pipeline.shell import CommandTimedOut, ShellSession
 from ecsflow.ports import Clock, SecretsPort, SsmPort
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 SKIPPED = "SKIPPED"
+TIMED_OUT = "TIMED_OUT"
 UPLOAD_ARTIFACTS = "UPLOAD_ARTIFACTS"
 
 
@@ -63,7 +69,7 @@ class CommandResult:
 @dataclass(frozen=True)
 class PhaseResult:
     phase: str  # CodeBuild's phase type: INSTALL, PRE_BUILD, BUILD, POST_BUILD, UPLOAD_ARTIFACTS
-    status: str  # SUCCEEDED, FAILED or SKIPPED
+    status: str  # SUCCEEDED, FAILED, TIMED_OUT or SKIPPED
     commands: tuple[CommandResult, ...] = ()
     message: str = ""
 
@@ -71,7 +77,7 @@ class PhaseResult:
 @dataclass(frozen=True)
 class BuildResult:
     build_id: str
-    status: str  # SUCCEEDED or FAILED
+    status: str  # SUCCEEDED, FAILED or TIMED_OUT
     phases: tuple[PhaseResult, ...]
     exported_variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: tuple[CollectedArtifact, ...] = ()
@@ -82,6 +88,27 @@ class BuildResult:
 
     def phase(self, name: str) -> PhaseResult | None:
         return next((p for p in self.phases if p.phase == name), None)
+
+
+class _Build:
+    """The state of one running build."""
+
+    def __init__(self, shell: ShellSession, mask: SecretMasker, deadline: float | None, clock: Clock) -> None:
+        self.shell = shell
+        self.mask = mask
+        self.deadline = deadline
+        self.clock = clock
+        self.succeeding = True
+
+    def expired(self) -> bool:
+        return self.deadline is not None and self.clock.now() >= self.deadline
+
+    def failed(self) -> None:
+        # CODEBUILD_BUILD_SUCCEEDING turns 0 at the first failed command, so the phase's own
+        # `finally` block already sees it [AWS documents it for post_build only; uncertain].
+        if self.succeeding:
+            self.succeeding = False
+            self.shell.export("CODEBUILD_BUILD_SUCCEEDING", "0")
 
 
 class BuildspecRunner:
@@ -105,72 +132,77 @@ class BuildspecRunner:
     def _emit_message(self, text: str, level: str = "warning") -> None:
         self._sink(Message(self._clock.now(), None, text, level))
 
-    def run(self, spec: BuildSpec, ctx: BuildContext, artifacts_dir: Path | None = None) -> BuildResult:
+    def run(
+        self,
+        spec: BuildSpec,
+        ctx: BuildContext,
+        artifacts_dir: Path | None = None,
+        *,
+        timeout_seconds: float | None = None,
+    ) -> BuildResult:
         build_id = f"{ctx.project}:{self._new_id()}"
-        start_ms = int(self._clock.now() * 1000)
-        codebuild = codebuild_variables(ctx, build_id, start_ms)
+        started = self._clock.now()
+        codebuild = codebuild_variables(ctx, build_id, int(started * 1000))
         # Every secret is resolved (and every reference checked) before any command runs.
         env = resolve_environment(spec.env, ctx, codebuild, ssm=self._ssm, secrets=self._secrets, file=spec.file)
         for warning in env.warnings:
             self._emit_message(f"{spec.file}: env: {warning}")
         for key in spec.ignored:
             self._emit_message(f"{spec.file}: {key} has no effect when running locally")
-        mask = SecretMasker(env.secret_values)
         control = Path(tempfile.mkdtemp(prefix="ecsflow-build-"))
         shell = ShellSession(spec.env.shell, ctx.source_dir, env.environment, control)
+        deadline = None if timeout_seconds is None else started + timeout_seconds
+        build = _Build(shell, SecretMasker(env.secret_values), deadline, self._clock)
         try:
-            return self._run(spec, ctx, artifacts_dir, build_id, shell, mask)
+            return self._run(spec, ctx, artifacts_dir, build_id, build)
         finally:
             shell.close()
             shutil.rmtree(control, ignore_errors=True)
 
+    def _skip(self, results: list[PhaseResult], phase: str, why: str) -> None:
+        results.append(PhaseResult(phase, SKIPPED, message=why))
+        self._phase_event(phase, SKIPPED, why)
+
     def _run(
-        self,
-        spec: BuildSpec,
-        ctx: BuildContext,
-        artifacts_dir: Path | None,
-        build_id: str,
-        shell: ShellSession,
-        mask: SecretMasker,
+        self, spec: BuildSpec, ctx: BuildContext, artifacts_dir: Path | None, build_id: str, build: _Build
     ) -> BuildResult:
         results: list[PhaseResult] = []
-        succeeding = True
-        stop = False  # ABORT, or a default INSTALL/PRE_BUILD failure: straight to finalizing
+        stop = ""  # why the remaining phases are skipped: ABORT, INSTALL/PRE_BUILD failure, timeout
         for phase in spec.phases:
             if stop:
-                results.append(PhaseResult(phase.codebuild_name, SKIPPED, message="skipped after an earlier failure"))
-                self._phase_event(phase.codebuild_name, SKIPPED, "skipped after an earlier failure")
+                self._skip(results, phase.codebuild_name, stop)
                 continue
-            result = self._run_phase(phase, shell, mask)
+            result = self._run_phase(phase, build)
             results.append(result)
+            if result.status == TIMED_OUT:
+                stop = "skipped: the build timed out"
+                continue
             if result.status == SUCCEEDED:
                 continue
-            if succeeding:
-                succeeding = False
-                shell.export("CODEBUILD_BUILD_SUCCEEDING", "0")
             failure = phase.on_failure or ""
             if failure.startswith("RETRY"):
                 self._emit_message(f"{phase.name}: on-failure {failure} is not run locally; using the default")
                 failure = ""
             if failure == "ABORT" or (not failure and phase.name in ("install", "pre_build")):
-                stop = True
-        exported = self._exported(spec, shell)
+                stop = "skipped after an earlier failure"
+        timed_out = any(r.status == TIMED_OUT for r in results)
+        exported = {} if timed_out else self._exported(spec, build.shell)
         artifacts: tuple[CollectedArtifact, ...] = ()
-        if spec.artifacts and artifacts_dir is not None and not stop:
-            upload, artifacts = self._upload(spec, ctx, artifacts_dir, shell)
-            results.append(upload)
-            succeeding = succeeding and upload.status == SUCCEEDED
-        elif spec.artifacts and artifacts_dir is not None:
-            results.append(PhaseResult(UPLOAD_ARTIFACTS, SKIPPED, message="skipped after an earlier failure"))
-            self._phase_event(UPLOAD_ARTIFACTS, SKIPPED, "skipped after an earlier failure")
-        status = SUCCEEDED if succeeding else FAILED
+        if spec.artifacts and artifacts_dir is not None:
+            if stop:
+                self._skip(results, UPLOAD_ARTIFACTS, stop)
+            else:
+                upload, artifacts = self._upload(spec, ctx, artifacts_dir, build.shell)
+                results.append(upload)
+                build.succeeding = build.succeeding and upload.status == SUCCEEDED
+        status = TIMED_OUT if timed_out else SUCCEEDED if build.succeeding else FAILED
         self._sink(BuildFinished(self._clock.now(), None, build_id, status))
         return BuildResult(build_id, status, tuple(results), exported, artifacts)
 
     def _phase_event(self, phase: str, status: str, message: str = "") -> None:
         self._sink(PhaseFinished(self._clock.now(), None, phase, status, message))
 
-    def _run_phase(self, phase: PhaseSpec, shell: ShellSession, mask: SecretMasker) -> PhaseResult:
+    def _run_phase(self, phase: PhaseSpec, build: _Build) -> PhaseResult:
         name = phase.codebuild_name
         self._sink(PhaseStarted(self._clock.now(), None, name))
         for key in phase.ignored:
@@ -179,17 +211,23 @@ class BuildspecRunner:
         failed = False
 
         def on_line(line: str) -> None:
-            self._sink(CommandOutput(self._clock.now(), None, name, mask(line)))
+            self._sink(CommandOutput(self._clock.now(), None, name, build.mask(line)))
 
         for section, commands in (("commands", phase.commands), ("finally", phase.finally_)):
             for command in commands:
-                shown = mask(command)
+                shown = build.mask(command)
                 self._sink(CommandStarted(self._clock.now(), None, name, shown))
-                code = shell.run(command, on_line)
+                try:
+                    code = build.shell.run(command, on_line, build.expired)
+                except CommandTimedOut:
+                    message = f"Build timed out while running: {shown}"
+                    self._phase_event(name, TIMED_OUT, message)
+                    return PhaseResult(name, TIMED_OUT, tuple(done), message)
                 self._sink(CommandFinished(self._clock.now(), None, name, shown, code))
                 done.append(CommandResult(section, shown, code))
                 if code != 0:
                     failed = True
+                    build.failed()
                     break  # the rest of this section is skipped; `finally` still runs
         message = ""
         if failed:

@@ -35,6 +35,13 @@ from pathlib import Path
 from ecsflow.errors import OperationFailed
 
 LineSink = Callable[[str], None]
+Expired = Callable[[], bool]
+
+
+class CommandTimedOut(Exception):
+    """The build's deadline passed while a command ran; the session was ended."""
+
+
 _POLL_SECONDS = 0.2  # how often a silent command is checked for a dead shell
 
 
@@ -133,11 +140,15 @@ class ShellSession:
 
     # --- commands ------------------------------------------------------------------------
 
-    def run(self, command: str, on_line: LineSink) -> int:
-        """Run one buildspec command; its output lines go to ``on_line``; returns its exit status."""
-        return self._exchange(command, on_line)
+    def run(self, command: str, on_line: LineSink, expired: Expired | None = None) -> int:
+        """Run one buildspec command; its output lines go to ``on_line``; returns its exit status.
 
-    def _exchange(self, script: str, on_line: LineSink | None) -> int:
+        ``expired`` is asked while the command runs; when it says yes the shell and everything
+        it started are killed and ``CommandTimedOut`` is raised.
+        """
+        return self._exchange(command, on_line, expired)
+
+    def _exchange(self, script: str, on_line: LineSink | None, expired: Expired | None = None) -> int:
         if self._proc is None:
             self.start()
         self._counter += 1
@@ -148,12 +159,15 @@ class ShellSession:
             f"export -p > {_quote(str(self._env_file))} 2>/dev/null; pwd > {_quote(str(self._pwd_file))}; "
             f"printf '%s:%s\\n' {self._token} \"$__ecsflow_rc\" >&3\n"
         )
-        return self._wait(on_line, str(path))
+        return self._wait(on_line, str(path), expired)
 
-    def _wait(self, on_line: LineSink | None, script_path: str) -> int:
+    def _wait(self, on_line: LineSink | None, script_path: str, expired: Expired | None) -> int:
         proc = self._proc
         assert proc is not None
         while True:
+            if expired is not None and expired():
+                self.close()
+                raise CommandTimedOut
             try:
                 line = self._lines.get(timeout=_POLL_SECONDS)
             except queue.Empty:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,8 @@ def run_build(
     secrets: Any = None,
     source_version: str | None = "0123456789abcdef0123456789abcdef01234567",
     artifacts_dir: Path | None = None,
+    timeout_seconds: float | None = None,
+    on_event: Callable[[Event, FakeClock], None] | None = None,
 ) -> Run:
     source = tmp_path / "src"
     source.mkdir(parents=True, exist_ok=True)
@@ -86,7 +88,14 @@ def run_build(
         path.write_text(text)
     spec = read_build_spec(parse_buildspec(buildspec, "buildspec.yml"))
     events: list[Event] = []
-    runner = BuildspecRunner(clock=FakeClock(), sink=events.append, ssm=ssm, secrets=secrets, new_id=lambda: "b-1")
+    clock = FakeClock()
+
+    def sink(event: Event) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event, clock)
+
+    runner = BuildspecRunner(clock=clock, sink=sink, ssm=ssm, secrets=secrets, new_id=lambda: "b-1")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)} if base_env is None else dict(base_env)
     ctx = BuildContext(
         source_dir=source,
@@ -100,4 +109,4 @@ def run_build(
         overrides=dict(overrides or {}),
     )
     out = artifacts_dir or tmp_path / "out"
-    return Run(runner.run(spec, ctx, out), events, out)
+    return Run(runner.run(spec, ctx, out, timeout_seconds=timeout_seconds), events, out)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buildspec_helpers import run_build
+from buildspec_helpers import FakeClock, run_build
 
-from ecsflow.events import CommandFinished, Message, PhaseStarted
+from ecsflow.events import CommandFinished, CommandStarted, Message, PhaseStarted
 
 
 def test_one_shell_session_keeps_cd_export_and_variables_across_commands_and_phases(tmp_path: Path) -> None:
@@ -294,3 +294,50 @@ artifacts:
         "buildspec.yml: run-as has no effect when running locally",
         "install: runtime-versions has no effect when running locally",
     ]
+
+
+def test_succeeding_is_zero_already_in_the_failing_phase_finally(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+phases:
+  build:
+    commands: ["false"]
+    finally: ['echo "finally sees $CODEBUILD_BUILD_SUCCEEDING"']
+""",
+    )
+    assert run.output() == ["finally sees 0"]
+
+
+def test_timeout_kills_the_running_command_and_skips_the_rest(tmp_path: Path) -> None:
+    def jump(event: object, clock: FakeClock) -> None:
+        # Two hours pass as soon as the long command starts: the 60-minute build timeout expires.
+        if isinstance(event, CommandStarted) and event.command.startswith("sleep"):
+            clock.t += 7200
+
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+env:
+  exported-variables: [A]
+phases:
+  build:
+    commands: [export A=1, echo before, sleep 30, echo never]
+    finally: [echo never-either]
+  post_build:
+    commands: [echo skipped]
+artifacts:
+  files: ['**/*']
+""",
+        files={"x.txt": "x"},
+        timeout_seconds=3600,
+        on_event=jump,
+    )
+    assert run.result.status == "TIMED_OUT"
+    assert run.statuses() == {"BUILD": "TIMED_OUT", "POST_BUILD": "SKIPPED", "UPLOAD_ARTIFACTS": "SKIPPED"}
+    assert run.output() == ["before"]
+    build = run.result.phase("BUILD")
+    assert build is not None and build.message == "Build timed out while running: sleep 30"
+    assert dict(run.result.exported_variables) == {}
