@@ -39,7 +39,7 @@ Steps, in order:
   2. ${VAR}, ${VAR:-default} from the environment (--no-interpolate to skip; $${ is a literal ${)
   3. --image-definitions     images by container name (the CodePipeline ECS action)
   4. --image C=URI           per-container images, several in one call
-  5. --env/--unset-env/--secret/--docker-label/--log-*/--command on --container
+  5. --env/--unset-env/--env-file/--secret/--docker-label/--log-*/--command on --container
      (needed when the task definition has several containers)
   6. --task-role-arn/--execution-role-arn
 Any <UPPER_CASE> placeholder left is an error; the result is validated against the ECS API model.
@@ -74,6 +74,7 @@ def render() -> None:
 )
 @click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="Set an environment variable (repeatable).")
 @click.option("--unset-env", multiple=True, metavar="NAME", help="Remove an environment variable (repeatable).")
+@click.option("--env-file", "env_files", multiple=True, metavar="S3_ARN", help="Add an environment file (repeatable).")
 @click.option("--secret", "secrets", multiple=True, metavar="NAME=ARN", help="Set a secret (valueFrom) (repeatable).")
 @click.option("--docker-label", "labels", multiple=True, metavar="KEY=VALUE", help="Set a Docker label (repeatable).")
 @click.option("--log-driver", default=None, help="Log driver (awslogs, awsfirelens, splunk, …).")
@@ -94,6 +95,7 @@ def taskdef(
     container: str | None,
     env: tuple[str, ...],
     unset_env: tuple[str, ...],
+    env_files: tuple[str, ...],
     secrets: tuple[str, ...],
     labels: tuple[str, ...],
     log_driver: str | None,
@@ -123,6 +125,7 @@ def taskdef(
         container=container,
         set_env=split_pairs(env, "--env"),
         unset_env=unset_env,
+        environment_files=env_files,
         secrets=split_pairs(secrets, "--secret", "NAME=ARN"),
         docker_labels=split_pairs(labels, "--docker-label", "KEY=VALUE"),
         log_driver=log_driver,

@@ -29,6 +29,7 @@ from ecsflow.errors import ArtifactError, Problem, RenderError
 from ecsflow.render.images import apply_image_definitions, set_images
 from ecsflow.render.placeholders import fill_angle, interpolate, unresolved
 
+_S3_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::[^/]+/.+$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -44,6 +45,7 @@ class RenderOptions:
     container: str | None = None
     set_env: Sequence[tuple[str, str]] = ()
     unset_env: Sequence[str] = ()
+    environment_files: Sequence[str] = ()  # S3 object ARNs, added to environmentFiles
     secrets: Sequence[tuple[str, str]] = ()  # (name, valueFrom)
     docker_labels: Sequence[tuple[str, str]] = ()
     log_driver: str | None = None
@@ -55,7 +57,7 @@ class RenderOptions:
     @property
     def edits_container(self) -> bool:
         return bool(
-            self.set_env or self.unset_env or self.secrets or self.docker_labels
+            self.set_env or self.unset_env or self.environment_files or self.secrets or self.docker_labels
             or self.log_driver or self.log_options or self.command is not None
         )  # fmt: skip
 
@@ -164,6 +166,21 @@ def _edit_container(
         )
         changes.append(f"{path}.environment: set {', '.join(k for k, _ in options.set_env) or '-'}; "
                        f"removed {', '.join(options.unset_env) or '-'}")  # fmt: skip
+    if options.environment_files:
+        # Added (not replacing the list, as aws-actions' env-files input does): files already
+        # listed stay, and ECS reads them in order, later files overriding earlier ones.
+        files = [dict(f) if isinstance(f, dict) else f for f in container.get("environmentFiles", [])]
+        known = {f.get("value") for f in files if isinstance(f, dict)}
+        for arn in options.environment_files:
+            if not _S3_ARN.match(arn):
+                problems.append(
+                    Problem(f"expected an S3 object ARN (arn:aws:s3:::bucket/key.env), got {arn!r}", "--env-file")
+                )
+            elif arn not in known:
+                files.append({"value": arn, "type": "s3"})
+                known.add(arn)
+        container["environmentFiles"] = files
+        changes.append(f"{path}.environmentFiles: added {', '.join(options.environment_files)}")
     if options.secrets:
         container["secrets"] = _set_pairs(container.get("secrets", []), options.secrets, (), "name", "valueFrom")
         changes.append(f"{path}.secrets: set {', '.join(k for k, _ in options.secrets)}")

@@ -137,6 +137,22 @@ def test_table(options: dict[str, Any], check: Any) -> None:
     assert check(render(two_containers(), **options))
 
 
+def test_environment_files_are_added_once() -> None:
+    arn = "arn:aws:s3:::config-bucket/web/prod.env"
+    result = render(two_containers(), container="web", environment_files=[arn, arn])
+    assert result["containerDefinitions"][0]["environmentFiles"] == [{"value": arn, "type": "s3"}]
+    again = normalize_task_definition(result, "taskdef.json")
+    other = "arn:aws:s3:::config-bucket/web/extra.env"
+    files = render(again, container="web", environment_files=[arn, other])["containerDefinitions"][0][
+        "environmentFiles"
+    ]
+    assert files == [{"value": arn, "type": "s3"}, {"value": other, "type": "s3"}]
+    assert (
+        "--env-file: expected an S3 object ARN"
+        in render_problems(two_containers(), container="web", environment_files=["x"])[0]
+    )
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
