@@ -13,7 +13,8 @@ Semantics (CodeBuild buildspec reference, AWS-SEMANTICS §9.1):
   the same name the later one (in path order) wins, and a warning says so [uncertain].
 * ``name`` is shell-evaluated by the runner (``app-$(date +%F)``) and names the output folder;
   without it the folder is ``primary`` or the secondary artifact's identifier.
-* No file matched: CodeBuild fails UPLOAD_ARTIFACTS with "no matching artifact paths found".
+* A ``files`` pattern that matches nothing is skipped with a warning; no file matched at all:
+  CodeBuild fails UPLOAD_ARTIFACTS with "no matching artifact paths found".
 """
 
 from __future__ import annotations
@@ -113,19 +114,25 @@ def _bases(spec: ArtifactSpec, source_dir: Path, skip: Path | None) -> list[Path
     return found
 
 
-def select_files(spec: ArtifactSpec, source_dir: Path, skip: Path | None = None) -> list[tuple[Path, str]]:
-    """(source file, path inside the artifact) for every file the spec selects, in path order."""
-    includes = [compile_path_glob(p) for p in spec.files]
+def select_files(
+    spec: ArtifactSpec, source_dir: Path, skip: Path | None = None
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(source file, path inside the artifact) for every selected file, in path order, and the
+    ``files`` patterns that matched nothing."""
+    includes = [(p, compile_path_glob(p)) for p in spec.files]
     excludes = [compile_path_glob(p) for p in spec.exclude_paths]
     selected: list[tuple[Path, str]] = []
+    used: set[str] = set()
     for base in _bases(spec, source_dir, skip):
         if not base.is_dir():
             continue
         for rel in _walk(base, skip):
-            if any(rx.fullmatch(rel) for rx in includes) and not any(rx.fullmatch(rel) for rx in excludes):
+            hit = next((p for p, rx in includes if rx.fullmatch(rel)), None)
+            if hit is not None and not any(rx.fullmatch(rel) for rx in excludes):
+                used.add(hit)
                 dest = rel.rsplit("/", 1)[-1] if spec.discard_paths else rel
                 selected.append((base / rel, dest))
-    return selected
+    return selected, [p for p in spec.files if p not in used]
 
 
 def collect(spec: ArtifactSpec, source_dir: Path, out_root: Path, name: str | None) -> CollectedArtifact:
@@ -133,7 +140,9 @@ def collect(spec: ArtifactSpec, source_dir: Path, out_root: Path, name: str | No
     folder = name or spec.identifier
     target = out_root / folder
     skip = out_root.resolve() if out_root.resolve().is_relative_to(source_dir.resolve()) else None
-    selected = select_files(spec, source_dir, skip)
+    selected, unmatched = select_files(spec, source_dir, skip)
+    if target.exists():
+        shutil.rmtree(target)  # never leave a previous build's files looking like this build's
     if not selected:
         return CollectedArtifact(
             spec.identifier,
@@ -142,10 +151,10 @@ def collect(spec: ArtifactSpec, source_dir: Path, out_root: Path, name: str | No
             (),
             error=f"no matching artifact paths found for {spec.identifier} (files: {', '.join(spec.files)})",
         )
-    if target.exists():
-        shutil.rmtree(target)
     target.mkdir(parents=True)
-    warnings: list[str] = []
+    # CodeBuild logs "Skipping invalid file path <pattern>" for a pattern that matched nothing
+    # and goes on while other patterns matched [observed].
+    warnings = [f"Skipping invalid file path {pattern}" for pattern in unmatched]
     written: dict[str, Path] = {}
     for src, dest in selected:
         if dest in written:

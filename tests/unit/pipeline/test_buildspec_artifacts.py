@@ -188,3 +188,33 @@ artifacts:
     upload = run.result.phase("UPLOAD_ARTIFACTS")
     assert upload is not None and "already uses the name 'same'" in upload.message
     assert run.result.status == "FAILED"
+
+
+def test_a_pattern_without_match_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+phases:
+  build:
+    commands: ["echo '[]' > imagedefinitions.json"]
+artifacts:
+  files: [imagedefinitions.json, taskdef.json]
+""",
+    )
+    assert run.result.status == "SUCCEEDED"
+    assert _files(run.artifacts / "primary") == ["imagedefinitions.json"]
+    assert any(
+        isinstance(e, Message) and e.text == "artifact primary: Skipping invalid file path taskdef.json"
+        for e in run.events
+    )
+
+
+def test_a_failed_upload_leaves_no_files_of_an_earlier_build(tmp_path: Path) -> None:
+    spec = "version: 0.2\nphases:\n  build:\n    commands: ['true']\nartifacts:\n  files: [a.txt]\n"
+    run_build(tmp_path, spec, files={"a.txt": "old"})
+    assert (tmp_path / "out" / "primary" / "a.txt").exists()
+    (tmp_path / "src" / "a.txt").unlink()
+    again = run_build(tmp_path, spec)
+    assert again.result.status == "FAILED"
+    assert not (tmp_path / "out" / "primary").exists()
