@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session
+from artifact_modelgen import ShapeGenerator
 from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modelgen import ShapeGenerator
 
 from ecsflow.artifacts.taskdef import normalize_task_definition, parse_task_definition
 from ecsflow.errors import ArtifactError

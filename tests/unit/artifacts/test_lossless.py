@@ -6,7 +6,7 @@ import copy
 import json
 
 import yaml
-from modelgen import ShapeGenerator
+from artifact_modelgen import ShapeGenerator
 
 from ecsflow.artifacts.loader import Format
 from ecsflow.artifacts.service_model import member_names

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from golden import assert_golden
+from render_golden import assert_golden
 
 from ecsflow.artifacts.appspec import parse_appspec
 from ecsflow.artifacts.serialize import dump_json, dump_yaml

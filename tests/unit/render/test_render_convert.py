@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from golden import assert_golden
+from render_golden import assert_golden
 
 from ecsflow.artifacts.imagedefs import ImageDefinition, image_definitions_json, parse_image_definitions
 from ecsflow.artifacts.imagedetail import image_detail_json, parse_image_detail

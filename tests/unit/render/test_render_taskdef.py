@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from golden import assert_golden
+from render_golden import assert_golden
 
 from ecsflow.artifacts.imagedefs import ImageDefinition
 from ecsflow.artifacts.imagedetail import parse_image_detail
