@@ -27,7 +27,8 @@ from enum import StrEnum
 from typing import Any
 
 MASK = "****"
-DEFAULT_MASK_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"  # as ecsflow.yml's default
+# The same default as ecsflow.yml's `defaults.secret_pattern` (diff cannot import the config layer).
+DEFAULT_MASK_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"
 MASK_PATTERN_ENV = "ECSFLOW_MASK_PATTERN"
 
 

@@ -53,9 +53,14 @@ def history(service: str, env: str | None, limit: int) -> int:
         family = short(state.task_definition).rsplit(":", 1)[0]
         entries = records_history(family_revisions(ecs, family, limit=limit, cache=cache))
         source = "ecsflow deploy records (this endpoint has no service deployment history)"
-    entries = entries[:limit]
     view = View(ctx, masker=masker)
-    view.line(f"{target.key} ({short(target.cluster)}/{target.service}), from {source}:", style="bold")
+    render_history(view, f"{target.key} ({short(target.cluster)}/{target.service})", entries[:limit], source)
+    view.document({"service": target.key, "source": source, "history": [entry_payload(e) for e in entries[:limit]]})
+    return 0
+
+
+def render_history(view: View, title: str, entries: list[DeploymentEntry], source: str) -> None:
+    view.line(f"{title}, from {source}:", style="bold")
     view.table(
         ["WHEN (UTC)", "REVISION", "OUTCOME", "DURATION", "BY", "COMMIT", "IMAGES"],
         [_row(e) for e in entries],
@@ -65,8 +70,6 @@ def history(service: str, env: str | None, limit: int) -> int:
             view.line(f"  {short(e.task_definition)} {e.outcome}: {e.reason}", style="yellow")
     if not entries:
         view.line("no deployments known")
-    view.document({"service": target.key, "source": source, "history": [entry_payload(e) for e in entries]})
-    return 0
 
 
 def _row(e: DeploymentEntry) -> list[Cell]:

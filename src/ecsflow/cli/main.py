@@ -42,6 +42,7 @@ VERBS: dict[str, str] = {
     "rollback": "ecsflow.cli.rollback:rollback",
     "deregister": "ecsflow.cli.deregister:deregister",
     "init": "ecsflow.cli.init:init",
+    "demo": "ecsflow.cli.demo:demo",
 }
 
 HELP = """Deliver container services to AWS ECS: render, register, deploy, and tell

@@ -13,6 +13,7 @@ from ecsflow.cli.service_targets import build_ecs, mask_pattern, rendered_file, 
 from ecsflow.config import ProjectConfig, ServiceConfig
 from ecsflow.diff import Masker
 from ecsflow.engines.inspect import ServiceStatus, inspect_service, short
+from ecsflow.engines.revision_log import STATUS_WORDS
 from ecsflow.errors import ExitCode
 
 _STATE_STYLE = {"steady": "green", "deploying": "cyan", "failed": "bold red", "missing": "bold red"}
@@ -71,7 +72,7 @@ def _renderer(config: ProjectConfig, svc: ServiceConfig) -> Callable[[Mapping[st
 def render_status(view: View, results: list[ServiceStatus]) -> None:
     rows: list[list[Cell]] = []
     for s in results:
-        last = s.last_deployment[0].lower() if s.last_deployment else "-"
+        last = STATUS_WORDS.get(s.last_deployment[0], s.last_deployment[0].lower()) if s.last_deployment else "-"
         drift = ", ".join(d.kind.replace("_", " ") for d in s.drift) or "-"
         rows.append(
             [
@@ -113,6 +114,7 @@ def _details(s: ServiceStatus) -> list[tuple[str, str | None]]:
             )
     if s.last_deployment and s.last_deployment[1]:
         out.append((f"  last deployment: {s.last_deployment[0]} - {s.last_deployment[1]}", None))
+    out.extend((f"  note: {note}", "dim") for note in s.notes)
     for drift in s.drift:
         out.append((f"  drift: {drift.message}", "yellow"))
     if s.file_diff is not None:
@@ -153,5 +155,6 @@ def status_payload(s: ServiceStatus) -> dict[str, Any]:
         ),
         "images": [{"container": c, "image": i, "digest": d} for c, i, d in s.images],
         "drift": [{"kind": d.kind, "message": d.message} for d in s.drift],
+        "notes": list(s.notes),
         "file_changes": [c.to_dict() for c in s.file_diff.changes] if s.file_diff else None,
     }

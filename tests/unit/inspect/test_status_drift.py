@@ -68,3 +68,13 @@ def test_digests_fall_back_to_pinned_images_without_the_api() -> None:
     status = inspect_service(ecs, "prod", "web")
     assert status.images == (("app", pinned, DIGEST),)
     assert status.last_deployment is None
+
+
+def test_newer_revision_that_was_rolled_back_is_a_note_not_drift() -> None:
+    ecs, svc = world(revisions=4, running=3)
+    deployed(ecs, svc, 3, "SUCCESSFUL", 0)
+    deployed(ecs, svc, 4, "ROLLBACK_SUCCESSFUL", 100)
+    status = inspect_service(ecs, "prod", "web")
+    assert not status.drifted
+    assert status.notes == ("web:4 is newer but its deployment ended ROLLBACK_SUCCESSFUL",)
+    assert status.images == (("app", "web:v3", DIGEST),)

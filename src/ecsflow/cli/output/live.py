@@ -32,7 +32,7 @@ from ecsflow.cli.output.text import (
     traffic,
 )
 from ecsflow.cli.output.tracker import ServiceState
-from ecsflow.events import DeploymentProgress, Event
+from ecsflow.events import DeploymentProgress, Event, PlanReady
 from ecsflow.model import DeploymentResult, worst_exit_code
 
 RECENT_EVENTS = 8
@@ -62,7 +62,7 @@ class LiveReporter(Reporter):
                 console=self.console,
                 get_renderable=self._render,
                 refresh_per_second=4,
-                transient=True,
+                transient=False,  # the last frame stays: rows with outcomes and the last events
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
@@ -82,14 +82,19 @@ class LiveReporter(Reporter):
                 self._done_after.setdefault(event.service, now - self._seen_at[event.service])
         if isinstance(event, DeploymentProgress):
             return  # the service's row shows progress; the event list keeps what is new
+        if isinstance(event, PlanReady):
+            # The plan stays on screen above the live rows (rich prints above a Live region).
+            for line in event_lines(event):
+                self.console.print(Text(self.masker.scrub(line), style="bold" if line.startswith("plan") else ""))
+            return
         style = {"warning": "yellow", "error": "red"}.get(getattr(event, "level", ""), "")
         for line in event_lines(event):
-            text = Text(f"{clock_time(event.at)} ", style="dim")
+            text = Text(f"{clock_time(event.at)} ", style="dim", no_wrap=True, overflow="ellipsis")
             text.append(f"{event.service or '-'}  ", style="bold")
             text.append(self.masker.scrub(line), style=style)
             self._recent.append(text)
-        if self._live is None:  # not started as a context manager: print as we go
-            self.console.print(self._recent[-1])
+            if self._live is None:  # not started as a context manager: print as we go
+                self.console.print(text)
 
     def _render(self) -> RenderableType:
         with self.lock:
@@ -109,7 +114,9 @@ class LiveReporter(Reporter):
                 OUTCOME_WORDS[state.result.outcome], style=OUTCOME_STYLES[state.result.outcome]
             )
         else:
-            stage = Text(state.stage, style="yellow" if state.rolling_back else "cyan")
+            failing = bool(snap and snap.failed_tasks) and not state.rolling_back
+            word = f"{state.stage}, tasks failing" if failing else state.stage
+            stage = Text(word, style="yellow" if state.rolling_back or failing else "cyan")
         total = max(snap.desired, 1) if snap else 1
         bar = ProgressBar(
             total=total,

@@ -137,7 +137,7 @@ def event_lines(event: Event) -> list[str]:
         return [prefix + event.text]
     if isinstance(event, PlanReady):
         head = "plan (dry run):" if event.dry_run else "plan:"
-        return [head, *(f"  - {step}" for step in event.steps)]
+        return [head, *(f"  {step}" for step in event.steps)]
     if isinstance(event, ImagePinned):
         return [f"image {event.container}: {event.requested} → {event.pinned}"]
     if isinstance(event, RevisionRegistered):

@@ -74,10 +74,12 @@ class View:
             return
         self.out.write(self.masker.scrub(text) + "\n")
 
-    def document(self, obj: Mapping[str, Any]) -> None:
-        """The one JSON document of ``--output json`` (ignored in text mode)."""
+    def document(self, obj: Mapping[str, Any], *, compact: bool = False) -> None:
+        """The one JSON document of ``--output json`` (ignored in text mode); ``compact``: one line,
+        for output that is JSON lines (the demo's events come before it)."""
         if self.json:
-            self.out.write(json.dumps(self.masker.scrub_obj(obj), default=str, indent=2) + "\n")
+            indent = None if compact else 2
+            self.out.write(json.dumps(self.masker.scrub_obj(obj), default=str, indent=indent) + "\n")
         self.out.flush()
 
     def _text(self, cell: Cell) -> str:
