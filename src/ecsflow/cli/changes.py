@@ -2,12 +2,16 @@
 
 The change is read from Git (``--from``..``--to``); the event is a push to the branch (or
 of the tag) ``--to`` names, unless ``--branch``/``--tag``/``--pull-request`` say otherwise.
+On a detached ``HEAD`` (the usual CI checkout) the ref comes from the CI's variables
+(``GITHUB_REF``, ``CI_COMMIT_BRANCH``/``CI_COMMIT_TAG``, ``CODEBUILD_WEBHOOK_HEAD_REF``).
 Triggers come from the ``pipelines:`` section of ``ecsflow.yml``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ import click
 
 from ecsflow.cli.context import get_context
 from ecsflow.errors import ConfigError, Problem, UsageError
-from ecsflow.pipeline.git import Git, subprocess_runner
+from ecsflow.pipeline.git import Git, RefKind, subprocess_runner
 from ecsflow.pipeline.matching import (
     EventKind,
     FilePathsMatch,
@@ -128,6 +132,8 @@ def _event(
     if branch:
         return GitEvent(EventKind.PUSH, files, branch=branch)
     ref = git.ref_kind(to_rev)
+    if not (ref.tag or ref.branch) and to_rev == "HEAD":
+        ref = _ci_ref(os.environ)  # CI checkouts are usually a detached HEAD
     if ref.tag:
         return GitEvent(EventKind.PUSH, files, tag=ref.tag)
     if ref.branch:
@@ -136,6 +142,21 @@ def _event(
         f"--to {to_rev!r} is neither a branch nor a tag, so the pushed ref is unknown",
         hint="pass --branch NAME or --tag NAME to say what was pushed",
     )
+
+
+def _ci_ref(environ: Mapping[str, str]) -> RefKind:
+    """The pushed ref as CI runners describe it (GitHub Actions, GitLab CI, CodeBuild webhooks)."""
+    if environ.get("CI_COMMIT_TAG"):
+        return RefKind(tag=environ["CI_COMMIT_TAG"])
+    if environ.get("CI_COMMIT_BRANCH"):
+        return RefKind(branch=environ["CI_COMMIT_BRANCH"])
+    for name in ("GITHUB_REF", "CODEBUILD_WEBHOOK_HEAD_REF"):
+        ref = environ.get(name, "")
+        if ref.startswith("refs/heads/"):
+            return RefKind(branch=ref.removeprefix("refs/heads/"))
+        if ref.startswith("refs/tags/"):
+            return RefKind(tag=ref.removeprefix("refs/tags/"))
+    return RefKind()
 
 
 def _event_payload(event: GitEvent) -> dict[str, Any]:

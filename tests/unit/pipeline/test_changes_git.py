@@ -171,3 +171,31 @@ def test_changes_user_errors(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatc
     assert code == ExitCode.INVALID
     assert "pipelines.app.triggers[0].push[0].tags.includes: an empty list is invalid" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"GITHUB_REF": "refs/heads/main"}, {"type": "push", "branch": "main", "tag": None}),
+        ({"GITHUB_REF": "refs/tags/v9"}, {"type": "push", "branch": None, "tag": "v9"}),
+        ({"CI_COMMIT_BRANCH": "main"}, {"type": "push", "branch": "main", "tag": None}),
+        ({"CI_COMMIT_TAG": "v9"}, {"type": "push", "branch": None, "tag": "v9"}),
+        ({"CODEBUILD_WEBHOOK_HEAD_REF": "refs/heads/main"}, {"type": "push", "branch": "main", "tag": None}),
+    ],
+)
+def test_detached_head_in_ci_takes_the_ref_from_ci_variables(
+    repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], expected: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(repo)
+    for name in ("GITHUB_REF", "CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CODEBUILD_WEBHOOK_HEAD_REF"):
+        monkeypatch.delenv(name, raising=False)
+    _commit(repo, {"app/x.py": "x"}, "change")
+    _git(repo, "checkout", "-q", "--detach")
+    code, _, err = run_cli("changes", "--from", "base")
+    assert code == ExitCode.INVALID and "neither a branch nor a tag" in err
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run_cli("--output", "json", "changes", "--from", "base")
+    assert code == 0, err
+    event = json.loads(out)["event"]
+    assert {k: event[k] for k in ("type", "branch", "tag")} == expected
