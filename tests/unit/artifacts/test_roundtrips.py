@@ -11,7 +11,7 @@ from ecsflow.artifacts.imageref import ImageRef
 from ecsflow.artifacts.loader import load_document
 from ecsflow.artifacts.serialize import dump_yaml
 
-ROUND_TRIP = settings(max_examples=30, derandomize=True, deadline=None, database=None)
+ROUND_TRIP = settings(max_examples=20, derandomize=True, deadline=None, database=None)
 
 component = st.from_regex(r"[a-z0-9]{1,8}([._-][a-z0-9]{1,6})?", fullmatch=True)
 refs = st.builds(
@@ -34,7 +34,7 @@ def test_image_ref_str_and_parse(ref: ImageRef) -> None:
 
 
 @ROUND_TRIP
-@given(entries=st.dictionaries(names, refs.map(str), min_size=1, max_size=5))
+@given(entries=st.dictionaries(names, refs.map(str), min_size=1, max_size=3))
 def test_image_definitions(entries: dict[str, str]) -> None:
     defs = tuple(ImageDefinition(n, u) for n, u in entries.items())
     assert parse_image_definitions(image_definitions_json(defs)) == defs
