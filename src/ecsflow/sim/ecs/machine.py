@@ -87,6 +87,9 @@ def start_deployment(env: Env, sim: ServiceSim, now: float, task_definition: str
         blue_tg, green_tg = _target_groups(sim)
         has_blue = blue is not None and bool(blue.live_tasks())
         record.lifecycle_stage = "PRE_SCALE_UP"
+        if not has_blue:
+            # The first deployment serves production from the group carrying it now.
+            blue_tg, green_tg = green_tg, blue_tg
         run = NativeRun(
             record=record,
             green=green,
