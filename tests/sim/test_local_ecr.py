@@ -127,6 +127,8 @@ def test_immutable_with_exclusion_lets_excluded_tags_move(local_aws: LocalAWS) -
     push_image(ecr, "mixed", "v1")
     other, digest = image_manifest("mixed", "new")
     ecr.put_image(repositoryName="mixed", imageManifest=other, imageTag="latest")  # excluded: moves
+    moved = ecr.describe_images(repositoryName="mixed", imageIds=[{"imageTag": "latest"}])["imageDetails"][0]
+    assert moved["imageDigest"] == digest
     with pytest.raises(ClientError) as caught:
         ecr.put_image(repositoryName="mixed", imageManifest=other, imageTag="v1")
     assert caught.value.response["Error"]["Code"] == "ImageTagAlreadyExistsException"

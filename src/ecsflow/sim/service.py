@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -60,6 +61,8 @@ def serve(
     from ecsflow.sim.server import SimServer
 
     scenario = coerce_scenario(scenario_file)  # validated before anything starts
+    if port and not _port_free(port):  # say so before the slow start of moto
+        raise _port_in_use(port)
     if seed:
         scenario.seed = seed
     ctx = process_context()
@@ -71,10 +74,7 @@ def serve(
         server = SimServer(runtime, port=port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise InputError(
-                f"port {port} on 127.0.0.1 is already in use",
-                hint="choose another --port, or --port 0 for a free one",
-            ) from exc
+            raise _port_in_use(port) from exc
         raise
     state = ServerState(
         pid=os.getpid(),
@@ -95,6 +95,22 @@ def serve(
     finally:
         signal.signal(signal.SIGTERM, previous)
         state_dir.remove(pid=os.getpid())
+
+
+def _port_in_use(port: int) -> InputError:
+    return InputError(
+        f"port {port} on 127.0.0.1 is already in use", hint="choose another --port, or --port 0 for a free one"
+    )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _interrupt(signum: int, frame: object) -> None:
