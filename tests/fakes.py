@@ -152,6 +152,7 @@ class FakeEcs:
         self.service_revisions: dict[str, ServiceRevisionInfo] = {}  # read-side verbs
         self.stopped_deployments: list[tuple[str, str]] = []
         self._errors: dict[str, list[EcsflowError]] = {}
+        self._skip: dict[str, int] = {}
         self._ids = itertools.count(1_000_001)
         self._event_ids = itertools.count(1)
 
@@ -205,13 +206,17 @@ class FakeEcs:
         self.tasks.setdefault(svc.cluster, []).append(task)
         return task
 
-    def fail_next(self, operation: str, *errors: EcsflowError) -> None:
-        """The next calls of ``operation`` raise these errors, in order."""
+    def fail_next(self, operation: str, *errors: EcsflowError, after: int = 0) -> None:
+        """The next calls of ``operation`` (after ``after`` successful ones) raise these errors, in order."""
         self._errors.setdefault(operation, []).extend(errors)
+        self._skip[operation] = after
 
     def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
         self._advance()
+        if self._skip.get(operation, 0) > 0:
+            self._skip[operation] -= 1
+            return
         queued = self._errors.get(operation)
         if queued:
             raise queued.pop(0)

@@ -34,10 +34,10 @@ def project(local_aws: LocalAWS, local_world: World, tmp_path: Path) -> Path:
     return write_project(tmp_path, local_aws, local_world)
 
 
-def cli(run_cli, aws: LocalAWS, config: Path, *args: str) -> tuple[int, dict[str, Any], str]:  # type: ignore[no-untyped-def]
+def cli(run_cli: Any, aws: LocalAWS, config: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     code, out, err = run_cli("--endpoint-url", aws.endpoint_url, "-c", str(config), "--output", "json", *args)
     docs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    final = next((d["result"] for d in reversed(docs) if "result" in d), {})
+    final: dict[str, Any] = next((d["result"] for d in reversed(docs) if "result" in d), {})
     return code, final, out + err
 
 
@@ -45,7 +45,9 @@ def results(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["service"]: r for r in doc.get("services", [])}
 
 
-def test_success_pins_the_tag_to_its_digest(run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_success_pins_the_tag_to_its_digest(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
     create_service(local_aws, local_world)
     digest = push(local_aws, "v2")
     config = write_project(tmp_path, local_aws, local_world)
@@ -60,7 +62,7 @@ def test_success_pins_the_tag_to_its_digest(run_cli, local_aws: LocalAWS, local_
     assert {t["key"] for t in tags} >= {"ecsflow:at", "ecsflow:source", "ecsflow:image:web"}
 
 
-def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     push(local_aws, "broken-1")
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-1")
     assert code == ExitCode.ROLLED_BACK, text
@@ -73,7 +75,9 @@ def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli, local_aws: Local
     )
 
 
-def test_failure_without_rollback_exits_1(run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failure_without_rollback_exits_1(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
     create_service(local_aws, local_world, rollback=False)
     push(local_aws, "broken-2")
     config = write_project(tmp_path, local_aws, local_world)
@@ -83,8 +87,8 @@ def test_failure_without_rollback_exits_1(run_cli, local_aws: LocalAWS, local_wo
 
 
 def test_tasks_failing_without_circuit_breaker_fail_before_the_timeout(
-    run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
     create_service(local_aws, local_world, breaker=False)
     push(local_aws, "broken-3")
     config = write_project(tmp_path, local_aws, local_world)
@@ -95,7 +99,7 @@ def test_tasks_failing_without_circuit_breaker_fail_before_the_timeout(
     assert local_aws.now() - start < 600
 
 
-def test_timeout_exits_5_and_leaves_the_deployment_running(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_timeout_exits_5_and_leaves_the_deployment_running(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     local_aws.set_scenario({"services": {"web": {"task_start_seconds": 100000}}})
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--timeout", "2m")
     assert code == ExitCode.TIMED_OUT, text
@@ -104,7 +108,7 @@ def test_timeout_exits_5_and_leaves_the_deployment_running(run_cli, local_aws: L
     assert any(d["id"] == web["deployment_id"] and d["rolloutState"] == "IN_PROGRESS" for d in deployments)
 
 
-def test_no_wait_then_wait_attaches(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_wait_then_wait_attaches(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--no-wait")
     assert code == ExitCode.OK, text
     started = results(doc)["web"]
@@ -116,7 +120,7 @@ def test_no_wait_then_wait_attaches(run_cli, local_aws: LocalAWS, project: Path)
     assert results(doc)["web"]["deployment_id"] == started["deployment_id"]
 
 
-def test_superseded_when_another_deployment_replaces_ours(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_superseded_when_another_deployment_replaces_ours(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     code, doc, _ = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--no-wait")
     ours = results(doc)["web"]["deployment_id"]
     local_aws.advance(25)  # our new tasks are running
@@ -130,7 +134,9 @@ def test_superseded_when_another_deployment_replaces_ours(run_cli, local_aws: Lo
     assert results(doc)["web"]["outcome"] == "superseded"
 
 
-def test_base_latest_starts_from_a_revision_registered_outside(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_base_latest_starts_from_a_revision_registered_outside(
+    run_cli: Any, local_aws: LocalAWS, project: Path
+) -> None:
     ecs = local_aws.client("ecs")
     td = ecs.describe_task_definition(taskDefinition="web:1")["taskDefinition"]
     body = {k: td[k] for k in ("family", "networkMode", "requiresCompatibilities", "cpu", "memory", "executionRoleArn")}
@@ -144,7 +150,7 @@ def test_base_latest_starts_from_a_revision_registered_outside(run_cli, local_aw
     assert ":v2@sha256:" in running["containerDefinitions"][0]["image"]
 
 
-def test_revision_deploys_an_existing_revision_as_is(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_revision_deploys_an_existing_revision_as_is(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
     assert code == ExitCode.OK, text
     local_aws.reset_calls()
@@ -154,7 +160,7 @@ def test_revision_deploys_an_existing_revision_as_is(run_cli, local_aws: LocalAW
     assert calls(local_aws).get("ecs:RegisterTaskDefinition", 0) == 0
 
 
-def test_missing_tag_is_refused_before_any_mutation(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_tag_is_refused_before_any_mutation(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     local_aws.reset_calls()
     code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "no-such-tag")
     assert code == ExitCode.INVALID, text
@@ -162,7 +168,7 @@ def test_missing_tag_is_refused_before_any_mutation(run_cli, local_aws: LocalAWS
     assert not any(calls(local_aws).get(op) for op in MUTATIONS)
 
 
-def test_dry_run_prints_the_plan_and_changes_nothing(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_prints_the_plan_and_changes_nothing(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     local_aws.reset_calls()
     code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2", "--dry-run")
     assert code == ExitCode.OK, text
@@ -170,7 +176,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(run_cli, local_aws: LocalAW
     assert not any(calls(local_aws).get(op) for op in MUTATIONS)
 
 
-def test_identical_revision_is_reused_not_registered_again(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_identical_revision_is_reused_not_registered_again(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     assert cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")[0] == ExitCode.OK
     local_aws.reset_calls()
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
@@ -189,8 +195,8 @@ def test_identical_revision_is_reused_not_registered_again(run_cli, local_aws: L
     }
 )
 def test_throttling_storm_and_dropped_connections_do_not_change_the_outcome(
-    run_cli, local_aws: LocalAWS, project: Path
-) -> None:  # type: ignore[no-untyped-def]
+    run_cli: Any, local_aws: LocalAWS, project: Path
+) -> None:
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
     assert code == ExitCode.OK, text
     assert results(doc)["web"]["outcome"] == "succeeded"
@@ -199,15 +205,17 @@ def test_throttling_storm_and_dropped_connections_do_not_change_the_outcome(
 
 
 @pytest.mark.local_aws(scenario={"faults": {"ecs:DescribeServices": {"throttle_every": 2}, "ecs:*": {"drop_every": 4}}})
-def test_rollback_under_a_throttling_storm_is_still_rolled_back(run_cli, local_aws: LocalAWS, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rollback_under_a_throttling_storm_is_still_rolled_back(
+    run_cli: Any, local_aws: LocalAWS, project: Path
+) -> None:
     push(local_aws, "broken-4")
     code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-4")
     assert code == ExitCode.ROLLED_BACK, text
 
 
 def test_several_services_share_one_registration_and_batch_polls(
-    run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
     names = ("web", "api", "worker")
     for name in names:
         create_service(local_aws, local_world, name)

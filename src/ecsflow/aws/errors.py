@@ -103,7 +103,9 @@ def translate(exc: Exception, operation: str) -> EcsflowError:
             [Problem(line.strip()) for line in str(exc).splitlines()[1:] if line.strip()] or [Problem(str(exc))],
             hint="fix the listed fields in the input file",
         )
-    return AwsError(f"{operation} failed: {type(exc).__name__}: {exc}", operation=operation)
+    return AwsError(
+        f"{operation} failed: {type(exc).__name__}: {exc}", operation=operation, hint="retry; --debug shows the cause"
+    )
 
 
 def _client_error(exc: bx.ClientError, operation: str) -> EcsflowError:
@@ -128,4 +130,4 @@ def _client_error(exc: bx.ClientError, operation: str) -> EcsflowError:
     if code.endswith(("NotFoundException", "NotFound")) or code == "ResourceNotFoundException":
         hint = "check the name, cluster, region and account"
         return ResourceNotFound(text, operation=operation, code=code, hint=hint)
-    return AwsError(text, operation=operation, code=code)
+    return AwsError(text, operation=operation, code=code, hint="AWS's message says why; --debug shows the full error")
