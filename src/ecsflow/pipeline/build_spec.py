@@ -14,7 +14,7 @@ from typing import Any
 
 from ecsflow.artifacts.buildspec import PHASES, Buildspec
 from ecsflow.artifacts.loader import scalar_text
-from ecsflow.errors import ArtifactError, Problem
+from ecsflow.errors import ArtifactError, Problem, problems_error
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -79,6 +79,7 @@ class BuildSpec:
     phases: tuple[PhaseSpec, ...]
     artifacts: tuple[ArtifactSpec, ...]  # primary first, then secondary in file order
     ignored: tuple[str, ...] = ()  # top-level sections with no local meaning
+    warnings: tuple[str, ...] = ()  # the validator's warnings (unknown keys, version 0.1)
 
 
 def _text(value: Any) -> str:
@@ -162,11 +163,17 @@ def read_build_spec(spec: Buildspec) -> BuildSpec:
         for ident, body in (art.get("secondary-artifacts") or {}).items():
             if str(ident) == "primary":
                 problems.append(
-                    Problem("`primary` names the primary artifact here; rename it", "artifacts.secondary-artifacts")
+                    Problem(
+                        "`primary` names the primary artifact here; rename it",
+                        f"artifacts.secondary-artifacts.{ident}",
+                        spec.file,
+                    )
                 )
             artifacts.append(_artifact(str(ident), body))
     if problems:
-        raise ArtifactError(f"{spec.file} cannot be run ({len(problems)} problems)", problems)
+        raise problems_error(
+            ArtifactError, spec.file, problems, hint="fix the listed entries; see docs/pipelines.md (ecsflow build)"
+        )
     ignored_top = tuple(k for k in ("run-as", "proxy", "batch", "reports", "cache") if k in data)
     return BuildSpec(
         spec.file,
@@ -174,4 +181,5 @@ def read_build_spec(spec: Buildspec) -> BuildSpec:
         tuple(phases),
         tuple(artifacts),
         ignored_top,
+        tuple(str(w) for w in spec.warnings),
     )

@@ -149,6 +149,8 @@ class BuildspecRunner:
             self._emit_message(f"{spec.file}: env: {warning}")
         for key in spec.ignored:
             self._emit_message(f"{spec.file}: {key} has no effect when running locally")
+        for warning in spec.warnings:
+            self._emit_message(warning)
         control = Path(tempfile.mkdtemp(prefix="ecsflow-build-"))
         shell = ShellSession(spec.env.shell, ctx.source_dir, env.environment, control)
         deadline = None if timeout_seconds is None else started + timeout_seconds

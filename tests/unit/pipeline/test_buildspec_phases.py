@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from buildspec_helpers import FakeClock, run_build
 
+from ecsflow.errors import ArtifactError
 from ecsflow.events import CommandFinished, CommandStarted, Message, PhaseStarted
 
 
@@ -341,3 +343,37 @@ artifacts:
     build = run.result.phase("BUILD")
     assert build is not None and build.message == "Build timed out while running: sleep 30"
     assert dict(run.result.exported_variables) == {}
+
+
+def test_version_0_1_runs_with_0_2_semantics_and_says_so(tmp_path: Path) -> None:
+    run = run_build(tmp_path, "version: 0.1\nphases:\n  build:\n    commands: [export A=1, 'echo $A']\n")
+    assert run.output() == ["1"]
+    assert any(
+        isinstance(e, Message) and "version 0.1 runs each command in its own shell" in e.text for e in run.events
+    )
+
+
+def test_local_run_problems_name_the_file_and_entry(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError) as info:
+        run_build(
+            tmp_path,
+            """
+version: 0.2
+env:
+  shell: powershell.exe
+  exported-variables: [1BAD]
+phases:
+  build:
+    commands: ["true"]
+artifacts:
+  files: [a]
+  secondary-artifacts:
+    primary: {files: [b]}
+""",
+        )
+    assert info.value.message == "buildspec.yml is invalid (3 problems)"
+    assert sorted(str(p) for p in info.value.problems) == [
+        "buildspec.yml: artifacts.secondary-artifacts.primary: `primary` names the primary artifact here; rename it",
+        "buildspec.yml: env.exported-variables[0]: not a valid variable name",
+        "buildspec.yml: env.shell: shell 'powershell.exe' cannot run here; use bash or /bin/sh",
+    ]
