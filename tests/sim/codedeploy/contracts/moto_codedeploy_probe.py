@@ -27,22 +27,8 @@ def _client(name: str) -> Any:
 
 
 def _world() -> dict[str, Any]:
-    ec2, elbv2, ecs, cd = _client("ec2"), _client("elbv2"), _client("ecs"), _client("codedeploy")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
-        for i, z in ((1, "a"), (2, "b"))
-    ]
-    lb = elbv2.create_load_balancer(Name="p", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    tgs = [
-        elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
-            "TargetGroupArn"
-        ]
-        for n in ("p-blue", "p-green")
-    ]
-    listener = elbv2.create_listener(
-        LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}]
-    )["Listeners"][0]["ListenerArn"]
+    # No EC2/ELBv2 resources: CodeDeploy in moto checks neither, and EC2's backend is slow to load.
+    ecs, cd = _client("ecs"), _client("codedeploy")
     ecs.create_cluster(clusterName="c")
     td = ecs.register_task_definition(
         family="p", containerDefinitions=[{"name": "p", "image": "nginx", "memory": 128}]
@@ -63,12 +49,14 @@ def _world() -> dict[str, Any]:
             "targetGroupPairInfoList": [
                 {
                     "targetGroups": [{"name": "p-blue"}, {"name": "p-green"}],
-                    "prodTrafficRoute": {"listenerArns": [listener]},
+                    "prodTrafficRoute": {
+                        "listenerArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/p/1/2"]
+                    },
                 }
             ]
         },
     )
-    return {"td": td, "listener": listener, "tgs": tgs, "task_set": ts}
+    return {"td": td, "task_set": ts}
 
 
 def _not_implemented(call: Any) -> str:
@@ -84,8 +72,8 @@ def _not_implemented(call: Any) -> str:
 def probe() -> dict[str, Any]:
     out: dict[str, Any] = {"moto_version": moto.__version__}
     with moto.mock_aws():
-        w = _world()
-        cd, ecs, elbv2 = _client("codedeploy"), _client("ecs"), _client("elbv2")
+        _world()
+        cd, ecs = _client("codedeploy"), _client("ecs")
         group = cd.get_deployment_group(applicationName="a", deploymentGroupName="g")["deploymentGroupInfo"]
         out["group_alarm_configuration"] = group.get("alarmConfiguration")
         out["group_default_config"] = group.get("deploymentConfigName")
@@ -138,23 +126,6 @@ def probe() -> dict[str, Any]:
             ),
         }
         out["operations"] = {name: _not_implemented(call) for name, call in calls.items()}
-        # Weighted forward actions are stored and echoed (the simulator writes them).
-        elbv2.modify_listener(
-            ListenerArn=w["listener"],
-            DefaultActions=[
-                {
-                    "Type": "forward",
-                    "ForwardConfig": {
-                        "TargetGroups": [
-                            {"TargetGroupArn": w["tgs"][0], "Weight": 90},
-                            {"TargetGroupArn": w["tgs"][1], "Weight": 10},
-                        ]
-                    },
-                }
-            ],
-        )
-        action = elbv2.describe_listeners(ListenerArns=[w["listener"]])["Listeners"][0]["DefaultActions"][0]
-        out["listener_weights"] = [g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]]
         # The primary task set decides the service's task definition.
         td2 = ecs.register_task_definition(
             family="p", containerDefinitions=[{"name": "p", "image": "nginx:2", "memory": 128}]

@@ -83,7 +83,6 @@ def test_task_sets_have_no_counts_and_constant_stability(moto_says: dict[str, An
 
 
 def test_what_the_adapter_relies_on(moto_says: dict[str, Any]) -> None:
-    assert moto_says["listener_weights"] == [90, 10]
     assert moto_says["service_task_definition_follows_primary"] is True
     # A ServiceException subclass defined outside moto gets CodeDeploy's error shape.
     assert moto_says["foreign_service_exception"] == ["DeploymentAlreadyCompletedException", 400]
