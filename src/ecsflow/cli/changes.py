@@ -101,10 +101,11 @@ def changes(
 
 
 def _load_yaml(path: Path) -> object:
-    import yaml
+    from ecsflow.artifacts.loader import Format, load_document
+    from ecsflow.errors import ArtifactError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(
             f"{path} not found",
@@ -112,9 +113,10 @@ def _load_yaml(path: Path) -> object:
             hint="run in the project folder, or pass --pipelines-file",
         ) from exc
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML", [Problem(str(exc), "", str(path))]) from exc
+        # The shared loader keeps numbers as written (a branch named 1.10 stays "1.10").
+        return load_document(content, str(path), fmt=Format.YAML).data
+    except ArtifactError as exc:
+        raise ConfigError(exc.message, exc.problems, hint=exc.hint) from exc
 
 
 def _event(

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ecsflow.artifacts.loader import scalar_text
 from ecsflow.errors import ConfigError, Problem, problems_error
 from ecsflow.pipeline import glob
 
@@ -161,9 +162,11 @@ class _Reader:
         if len(value) > MAX_PATTERNS:
             self.problem(here, f"at most {MAX_PATTERNS} patterns (got {len(value)})")
         out: list[str] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str):
-                self.problem(f"{here}[{i}]", f"expected a string, got {_kind(item)}")
+        for i, raw in enumerate(value):
+            # A branch called 2024 or a tag 1.10 is read by YAML as a number: take the text as written.
+            item = raw if isinstance(raw, str) else scalar_text(raw)
+            if item is None:
+                self.problem(f"{here}[{i}]", f"expected a string, got {_kind(raw)}")
                 continue
             why = glob.check(item)
             if why:

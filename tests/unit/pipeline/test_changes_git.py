@@ -199,3 +199,19 @@ def test_detached_head_in_ci_takes_the_ref_from_ci_variables(
     assert code == 0, err
     event = json.loads(out)["event"]
     assert {k: event[k] for k in ("type", "branch", "tag")} == expected
+
+
+def test_numeric_looking_names_and_yaml_errors(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(repo)
+    (repo / "numbers.yml").write_text(
+        "pipelines:\n  rel:\n    triggers:\n      - push:\n          - branches: {includes: [1.10, 2024]}\n"
+    )
+    _git(repo, "checkout", "-q", "-b", "1.10")
+    code, out, err = run_cli("changes", "--from", "base", "--pipelines-file", "numbers.yml")
+    assert code == 0, err
+    assert "rel: TRIGGERED" in out
+    assert "branches.includes '1.10' matched branch 1.10" in out
+    (repo / "broken.yml").write_text("pipelines: [unclosed\n")
+    code, _, err = run_cli("changes", "--from", "base", "--pipelines-file", "broken.yml")
+    assert code == ExitCode.INVALID
+    assert "broken.yml" in err and "line" in err
