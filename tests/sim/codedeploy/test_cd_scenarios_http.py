@@ -255,7 +255,9 @@ def test_second_deployment_swaps_target_groups(aws) -> None:
     assert info(aws, first)["status"] == "Succeeded"
     second = deploy(aws.client, world, image="public.ecr.aws/nginx/nginx:1.29")
     aws.advance(120)
-    assert info(aws, second)["status"] == "Succeeded"
+    later = info(aws, second)
+    assert later["status"] == "Succeeded"
+    assert later["previousRevision"] == info(aws, first)["revision"] != later["revision"]
     assert prod_weights(aws, world) == {"web-blue": 100}
     (only,) = task_sets(aws, world)
     assert only["loadBalancers"][0]["targetGroupArn"] == world.target_groups["web-blue"]

@@ -200,8 +200,18 @@ def deployment_info(original: Callable[[Any], dict[str, Any]]) -> Callable[[Any]
         out = original(deployment)
         sim = active()
         run = sim.run(deployment.deployment_id) if sim else None
-        if run is not None:
+        if sim is not None and run is not None:
             out.update(extra_info(run))
+            # previousRevision: what the group last deployed successfully before this one.
+            earlier = [
+                r
+                for r in sim.runs.values()
+                if r.group_key == run.group_key
+                and r.machine.created < run.machine.created
+                and r.machine.status == "Succeeded"
+            ]
+            if earlier:
+                out["previousRevision"] = earlier[-1].info.revision
         return out
 
     return wrapper
