@@ -55,7 +55,7 @@ class PathIndex:
                 hi = bisect_left(self.paths, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)
                 candidates = self.paths[lo:hi]
             full = glob.compile_glob(pattern).fullmatch
-            result = frozenset(p for p in candidates if full(p))
+            result = frozenset(filter(full, candidates))  # C-level loop: no Python frame per path
         self._memo[pattern] = result
         return result
 
