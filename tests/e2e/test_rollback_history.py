@@ -120,3 +120,23 @@ def test_diff_shows_masked_semantic_changes(run_cli, local_aws: LocalAWS, local_
     assert '"DB_PASSWORD", "value": "****"' in out and "hunter22" not in out
     code, _, _ = _cli(run_cli, local_aws, config, "diff")
     assert code == 0
+
+
+@pytest.mark.local_aws(clock="manual")
+def test_rollback_during_a_deployment_stops_it_with_ecs_rollback(  # type: ignore[no-untyped-def]
+    run_cli, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    create_service(local_aws, local_world)
+    config = write_project(tmp_path, local_aws, local_world)
+    push(local_aws, "v2")
+    code, out, err = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--no-wait")
+    assert code == 0, out + err
+    assert _running(local_aws) == "web:2"  # rolling out; the manual clock keeps it in progress
+    code, out, err = _cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == 0, out + err
+    assert "the deployment of web:2 is still in progress: ECS stops it and rolls back" in out
+    assert "(ROLLBACK)" in out
+    assert "ECS stopped the deployment of web:2 and rolled back to web:1" in out
+    assert _running(local_aws) == "web:1"
+    deployments = local_aws.client("ecs").list_service_deployments(cluster="demo", service="web")
+    assert "ROLLBACK_SUCCESSFUL" in {d["status"] for d in deployments["serviceDeployments"]}
