@@ -9,9 +9,10 @@ CodeBuild 0.2 runs every command of every phase in the same shell instance, so `
   command never reads the control stream as its stdin;
 * its exit status is the status of the sourced snippet, i.e. of its last command unless the
   snippet uses ``set -e`` or ``&&`` (§9.2, observed);
-* after each command a marker carrying the status is printed on fd 3, a copy of the output
-  pipe taken at start-up, so the marker follows the command's own output in order even when
-  a command redirects its stdout with ``exec``.
+* after each command a marker carrying the status is printed on a private descriptor (193 in
+  bash, 9 in a POSIX sh, which only has 0-9), a copy of the output pipe taken at start-up, so
+  the marker follows the command's own output in order even when a command redirects its
+  stdout with ``exec`` or uses fd 3 for its own purposes.
 
 stdout and stderr share one pipe (in the order the shell wrote them), read line by line.
 After each command the session saves ``export -p`` and ``pwd``: when a command ends the shell
@@ -26,6 +27,7 @@ import contextlib
 import os
 import queue
 import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -51,7 +53,9 @@ def _quote(text: str) -> str:
 
 class ShellSession:
     def __init__(self, shell: str, cwd: Path, env: Mapping[str, str], control_dir: Path) -> None:
-        self._shell = "/bin/bash" if shell in ("bash", "/bin/bash") else "/bin/sh"
+        self._bash = shell in ("bash", "/bin/bash")
+        self._shell = (shutil.which("bash") or "/bin/bash") if self._bash else "/bin/sh"
+        self._fd = 193 if self._bash else 9
         self._cwd = cwd
         self._env = dict(env)
         self._dir = control_dir
@@ -65,7 +69,7 @@ class ShellSession:
     # --- process -------------------------------------------------------------------------
 
     def start(self) -> None:
-        args = [self._shell, "--noprofile", "--norc"] if self._shell.endswith("bash") else [self._shell]
+        args = [self._shell, "--noprofile", "--norc"] if self._bash else [self._shell]
         try:
             proc = subprocess.Popen(
                 args,
@@ -81,7 +85,7 @@ class ShellSession:
         self._proc = proc
         self._lines = queue.Queue()
         threading.Thread(target=self._read, args=(proc, self._lines), daemon=True).start()
-        self._send("exec 3>&1\n")
+        self._send(f"exec {self._fd}>&1\n")
 
     @staticmethod
     def _read(proc: subprocess.Popen[bytes], lines: queue.Queue[str | None]) -> None:
@@ -157,7 +161,7 @@ class ShellSession:
         self._send(
             f". {_quote(str(path))} </dev/null; __ecsflow_rc=$?; "
             f"export -p > {_quote(str(self._env_file))} 2>/dev/null; pwd > {_quote(str(self._pwd_file))}; "
-            f"printf '%s:%s\\n' {self._token} \"$__ecsflow_rc\" >&3\n"
+            f"printf '%s:%s\\n' {self._token} \"$__ecsflow_rc\" >&{self._fd}\n"
         )
         return self._wait(on_line, str(path), expired)
 

@@ -377,3 +377,19 @@ artifacts:
         "buildspec.yml: env.exported-variables[0]: not a valid variable name",
         "buildspec.yml: env.shell: shell 'powershell.exe' cannot run here; use bash or /bin/sh",
     ]
+
+
+def test_commands_may_use_their_own_file_descriptors(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+phases:
+  build:
+    commands:
+      - exec 3>fd3.txt 4>&1; echo to-three >&3; echo to-four >&4; exec 3>&- 4>&-
+      - cat fd3.txt
+""",
+    )
+    assert run.result.status == "SUCCEEDED"
+    assert run.output() == ["to-four", "to-three"]
