@@ -81,3 +81,43 @@ def test_moto_api_stays_reachable(local_aws: LocalAWS) -> None:
         assert resp.status == 200
         assert isinstance(json.loads(resp.read()), dict)
     assert control(local_aws, "calls")["operations"] == {}
+
+
+def test_hooks_endpoint_serves_every_hook_source(local_aws: LocalAWS) -> None:
+    ctx = local_aws.context
+    hook = {"DeploymentId": "d-000000001", "LifecycleEventHookExecutionId": "h-1"}
+
+    def source() -> list[dict[str, Any]]:
+        return [hook]
+
+    ctx.hook_sources.append(source)
+    try:
+        assert hook in control(local_aws, "hooks")["hooks"]
+        assert hook in local_aws.pending_hooks()
+    finally:
+        ctx.hook_sources.remove(source)
+
+
+def test_clock_can_be_changed_through_the_control_plane(local_aws: LocalAWS) -> None:
+    answer = control(local_aws, "clock", {"mode": "wall", "speed": 10})
+    assert (answer["mode"], answer["speed"]) == ("wall", 10)
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        control(local_aws, "clock", {"mode": "sundial"})
+    assert bad.value.code == 400
+
+
+def test_in_process_transport_without_a_server(tmp_path: Any) -> None:
+    # A fresh interpreter: this process already runs the session's server.
+    import subprocess
+    import sys
+
+    script = (
+        "from ecsflow.sim.api import LocalAWS\n"
+        "with LocalAWS(transport='inprocess', clock='manual') as aws:\n"
+        "    ecs = aws.client('ecs')\n"
+        "    ecs.create_cluster(clusterName='demo')\n"
+        "    print(len(ecs.list_clusters()['clusterArns']), aws.calls()['total']['calls'], aws.endpoint_url)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "2", "http://127.0.0.1:9"]
