@@ -111,7 +111,8 @@ class Git:
         return result.stdout.strip() or None if result.returncode == 0 else None
 
     def ref_kind(self, rev: str) -> RefKind:
-        """Whether ``rev`` names a branch or a tag (``HEAD`` is the checked-out branch)."""
+        """Whether ``rev`` names a branch or a tag (``HEAD`` is the checked-out branch,
+        ``origin/x`` the branch ``x``)."""
         if rev == "HEAD":
             return RefKind(branch=self.current_branch())
         name = rev.removeprefix("refs/heads/").removeprefix("refs/tags/")
@@ -119,6 +120,10 @@ class Git:
             return RefKind(branch=name)
         if not rev.startswith("refs/heads/") and self._exists(f"refs/tags/{name}"):
             return RefKind(tag=name)
+        # A remote-tracking branch (origin/release/2.0) stands for the branch it tracks.
+        remote = rev.removeprefix("refs/remotes/")
+        if "/" in remote and self._exists(f"refs/remotes/{remote}"):
+            return RefKind(branch=remote.split("/", 1)[1])
         return RefKind()
 
     def _exists(self, ref: str) -> bool:

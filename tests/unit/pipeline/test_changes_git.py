@@ -85,6 +85,9 @@ def test_git_reads_changed_files_renames_and_refs(repo: Path) -> None:
     assert git.ref_kind("main").branch == "main"
     assert git.ref_kind("base").tag == "base"
     assert git.ref_kind(base).branch is None and git.ref_kind(base).tag is None
+    _git(repo, "update-ref", "refs/remotes/origin/release/2.0", "HEAD")
+    assert git.ref_kind("origin/release/2.0").branch == "release/2.0"
+    assert git.ref_kind("refs/remotes/origin/release/2.0").branch == "release/2.0"
     with pytest.raises(InputError) as info:
         git.commit("no-such-rev", "--from")
     assert info.value.problems[0].path == "--from"
