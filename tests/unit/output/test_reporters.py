@@ -168,3 +168,35 @@ def test_tracker_phases_follow_the_events() -> None:
     ]
     assert worker.result is not None and worker.result.outcome is Outcome.ROLLED_BACK
     assert isinstance(events()[-1], DeploymentFinished)
+
+
+def test_live_refresh_and_events_from_other_threads_do_not_deadlock() -> None:
+    from ecsflow.events import PlanReady
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system=None)
+    reporter = LiveReporter(out, console=console)
+    done: list[str] = []
+    with reporter:
+        live = reporter._live
+        assert live is not None
+
+        def emit() -> None:
+            for i in range(300):
+                reporter.sink(PlanReady(T0 + i, None, (f"step {i}",)))  # prints through the console
+                reporter.sink(Message(T0 + i, "web", f"line {i}"))
+            done.append("emit")
+
+        def refresh() -> None:
+            for _ in range(300):
+                live.refresh()  # what rich's refresh thread does, as fast as it goes
+            done.append("refresh")
+
+        threads = [threading.Thread(target=emit), threading.Thread(target=refresh)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        reporter.finish([SUCCEEDED])
+    assert sorted(done) == ["emit", "refresh"]
+    assert "exit code 0 (ok)" in out.getvalue()

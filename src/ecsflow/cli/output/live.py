@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -38,6 +39,31 @@ from ecsflow.model import DeploymentResult, worst_exit_code
 RECENT_EVENTS = 8
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One service's row of the live view, frozen at the last event."""
+
+    name: str
+    stage: Text
+    tasks: str
+    total: int
+    completed: int
+    rolling_back: bool
+    revision: str
+    seen_at: float
+    done_after: float | None
+
+    def cells(self, now: float) -> list[RenderableType]:
+        bar = ProgressBar(
+            total=self.total,
+            completed=self.completed,
+            width=20,
+            complete_style="red" if self.rolling_back else "green",
+        )
+        elapsed = self.done_after if self.done_after is not None else now - self.seen_at
+        return [self.name, self.stage, self.tasks, bar, self.revision, duration(elapsed)]
+
+
 class LiveReporter(Reporter):
     def __init__(
         self,
@@ -55,6 +81,7 @@ class LiveReporter(Reporter):
         self._done_after: dict[str, float] = {}
         self._recent: deque[Text] = deque(maxlen=RECENT_EVENTS)
         self._live: Live | None = None
+        self._frame: tuple[tuple[_Row, ...], tuple[Text, ...]] = ((), ())
 
     def __enter__(self) -> LiveReporter:
         with self.lock:
@@ -75,6 +102,10 @@ class LiveReporter(Reporter):
             self._live = None
 
     def render_event(self, event: Event, state: ServiceState | None) -> None:
+        self._print_event(event, state)
+        self._snapshot()
+
+    def _print_event(self, event: Event, state: ServiceState | None) -> None:
         now = self._wall_clock()
         if event.service is not None:
             self._seen_at.setdefault(event.service, now)
@@ -96,40 +127,48 @@ class LiveReporter(Reporter):
             if self._live is None:  # not started as a context manager: print as we go
                 self.console.print(text)
 
-    def _render(self) -> RenderableType:
-        with self.lock:
-            table = Table(box=None, expand=False, show_edge=False, pad_edge=False)
-            for column in ("service", "stage", "tasks", "progress", "revision", "elapsed"):
-                table.add_column(column, style="bold" if column == "service" else None, no_wrap=True)
-            for state in self.tracker.services.values():
-                table.add_row(*self._row(state))
-            elapsed = duration(self._wall_clock() - self._started)
-            head = Text(f"ecsflow · {len(self.tracker.services)} service(s) · {elapsed}", style="bold cyan")
-            return Group(head, table, Text(""), *list(self._recent))
+    def _snapshot(self) -> None:
+        """Freeze what the next frames show (called under the reporter's lock, after each event)."""
+        rows = tuple(self._row_data(state) for state in self.tracker.services.values())
+        self._frame = (rows, tuple(self._recent))
 
-    def _row(self, state: ServiceState) -> list[RenderableType]:
+    def _render(self) -> RenderableType:
+        # Runs on rich's refresh thread. It must not take the reporter's lock: the event
+        # thread may hold it while printing through the console, which waits for Live's
+        # own lock, held by this thread during a refresh. Reading one frozen tuple is safe.
+        rows, recent = self._frame
+        now = self._wall_clock()
+        table = Table(box=None, expand=False, show_edge=False, pad_edge=False)
+        for column in ("service", "stage", "tasks", "progress", "revision", "elapsed"):
+            table.add_column(column, style="bold" if column == "service" else None, no_wrap=True)
+        for row in rows:
+            table.add_row(*row.cells(now))
+        head = Text(f"ecsflow · {len(rows)} service(s) · {duration(now - self._started)}", style="bold cyan")
+        return Group(head, table, Text(""), *recent)
+
+    def _row_data(self, state: ServiceState) -> _Row:
         snap = state.snapshot
         if state.result is not None:
-            stage: RenderableType = Text(
-                OUTCOME_WORDS[state.result.outcome], style=OUTCOME_STYLES[state.result.outcome]
-            )
+            stage = Text(OUTCOME_WORDS[state.result.outcome], style=OUTCOME_STYLES[state.result.outcome])
         else:
             failing = bool(snap and snap.failed_tasks) and not state.rolling_back
             word = f"{state.stage}, tasks failing" if failing else state.stage
             stage = Text(word, style="yellow" if state.rolling_back or failing else "cyan")
-        total = max(snap.desired, 1) if snap else 1
-        bar = ProgressBar(
-            total=total,
-            completed=min(snap.running, total) if snap else 0,
-            width=20,
-            complete_style="red" if state.rolling_back else "green",
-        )
         tasks = counts(snap) if snap else "-"
         if snap and (weights := traffic(snap)):
             tasks += f" · {weights}"
-        seen = self._seen_at.get(state.name, self._wall_clock())
-        elapsed = self._done_after.get(state.name, self._wall_clock() - seen)
-        return [state.name, stage, tasks, bar, short_revision(state.task_definition), duration(elapsed)]
+        total = max(snap.desired, 1) if snap else 1
+        return _Row(
+            name=state.name,
+            stage=stage,
+            tasks=tasks,
+            total=total,
+            completed=min(snap.running, total) if snap else 0,
+            rolling_back=state.rolling_back,
+            revision=short_revision(state.task_definition),
+            seen_at=self._seen_at.get(state.name, self._wall_clock()),
+            done_after=self._done_after.get(state.name),
+        )
 
     def render_results(self, results: list[DeploymentResult]) -> None:
         if not results:

@@ -74,9 +74,10 @@ class Reporter:
         raise NotImplementedError
 
     def finish(self, results: list[DeploymentResult]) -> None:
+        # A live display stops outside the lock: its refresh thread must be able to finish a frame.
+        self.close()
         with self.lock:
             self.finished = True
-            self.close()
             self.render_results(results)
             self.write_markdown(results)
 
@@ -110,8 +111,7 @@ class Reporter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        with self.lock:
-            self.close()
+        self.close()
 
     def write(self, text: str) -> None:
         self.out.write(self.masker.scrub(text))
