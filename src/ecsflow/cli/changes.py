@@ -217,3 +217,6 @@ def _print_text(before: str, after: str, event: GitEvent, decisions: tuple[Pipel
                 out.write(f"    include {rule.pattern!r}: {_sample(rule.sorted_files(), limit)}\n")
             for rule in f.file_paths.excluded:
                 out.write(f"    exclude {rule.pattern!r} removed: {_sample(rule.sorted_files(), limit)}\n")
+    triggered = [d.pipeline for d in decisions if d.triggered]
+    out.write(f"\n{len(triggered)} of {len(decisions)} pipelines triggered{': ' if triggered else ''}")
+    out.write(", ".join(triggered) + "\n")

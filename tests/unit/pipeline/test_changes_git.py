@@ -130,6 +130,7 @@ def test_changes_text_names_pipelines_rules_and_files(repo: Path, run_cli, monke
     assert "exclude '**/*.md' removed: app/NOTES.md" in out
     assert "infra: not triggered" in out
     assert "releases: not triggered" in out
+    assert out.rstrip().endswith("1 of 4 pipelines triggered: app")
 
 
 def test_changes_json_for_tag_and_pull_request(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
