@@ -68,3 +68,14 @@ def test_demo_project_is_the_example_taskdef() -> None:
         log_group="/ecs/web",
     )
     assert demo_taskdef(world) == example
+
+
+def test_demo_on_a_running_local_aws(run_cli, local_aws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CI", "true")
+    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "demo", "--speed", "200")
+    assert code == 0, out[-3000:] + err[-3000:]
+    assert "every act behaved as expected" in out
+    assert "exit code 4 (rolled_back)" in out  # act 3, said honestly
+    # A second run finds the world there and says what to do instead of failing half-way.
+    code, _, err = run_cli("--endpoint-url", local_aws.endpoint_url, "demo")
+    assert code == 1 and "has the demo world already" in err and "ecsflow local reset" in err

@@ -59,8 +59,8 @@ def deregister(service: str, env: str | None, keep: int, dry_run: bool) -> int:
     )
     masker = Masker(mask_pattern(config))
     with make_reporter(ctx, masker=masker, title="ecsflow deregister") as reporter:
+        # No reporter.finish: there is no deployment result; the result object below says what was done.
         done = apply_retention(ecs, plan, service=target.key, sink=reporter.sink, clock=SystemClock(), dry_run=dry_run)
-        reporter.finish([])
     if ctx.json_output:
         from ecsflow.cli.console import write_json
 

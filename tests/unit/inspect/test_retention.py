@@ -59,3 +59,20 @@ def test_apply_plans_then_deregisters_and_dry_run_does_not() -> None:
     assert done == [td_arn("web", 4), td_arn("web", 1)]
     assert [td.status for td in ecs.task_definitions["web"]] == ["INACTIVE", "ACTIVE", "ACTIVE", "INACTIVE", "ACTIVE"]
     assert [m.text for m in sink.of(Message)] == ["deregistered web:4", "deregistered web:1"]
+
+
+def test_history_without_the_api_comes_from_deploy_records() -> None:
+    from ecsflow.engines.revision_log import family_revisions, records_history
+
+    ecs, _ = world(revisions=3, running=3)
+    ecs.add_task_definition({"family": "web", "containerDefinitions": [{"name": "app", "image": "x"}]})  # by hand
+    ecs.service_deployments_api = False
+    assert service_history(ecs, "prod", "web") is None
+    entries = records_history(family_revisions(ecs, "web"))
+    assert [(e.task_definition, e.outcome) for e in entries] == [
+        (td_arn("web", 3), "registered"),
+        (td_arn("web", 2), "registered"),
+        (td_arn("web", 1), "registered"),
+    ]
+    assert entries[0].record is not None and entries[0].record.commit == "c3"
+    assert entries[0].images == (("app", "web:v3", None),)
