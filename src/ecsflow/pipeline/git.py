@@ -91,7 +91,9 @@ class Git:
         Renames count as a deletion plus an addition (``--no-renames``): a push event lists
         both paths, so a filter on either the old or the new location sees it.
         """
-        tree = self._ok("diff", "--name-only", "--no-renames", "-z", from_rev, to_rev, "--")
+        # from...to: against the merge base, so a pull request's files do not include what the
+        # target branch changed meanwhile (the same as from..to for a fast-forward push).
+        tree = self._ok("diff", "--name-only", "--no-renames", "-z", f"{from_rev}...{to_rev}", "--")
         commits = self._ok("log", "--name-only", "--no-renames", "--format=", "-z", f"{from_rev}..{to_rev}", "--")
         seen = dict.fromkeys(p.strip("\n") for p in tree.split("\0"))
         seen.update(dict.fromkeys(p.strip("\n") for p in commits.split("\0")))

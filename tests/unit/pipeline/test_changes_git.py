@@ -103,7 +103,7 @@ def test_injected_runner_is_used() -> None:
 
     assert Git(fake).changed_files("x", "y") == ["a.txt", "dir/b c.txt", "reverted.txt"]
     assert calls == [
-        ("diff", "--name-only", "--no-renames", "-z", "x", "y", "--"),
+        ("diff", "--name-only", "--no-renames", "-z", "x...y", "--"),
         ("log", "--name-only", "--no-renames", "--format=", "-z", "x..y", "--"),
     ]
 
@@ -219,3 +219,12 @@ def test_numeric_looking_names_and_yaml_errors(repo: Path, run_cli, monkeypatch:
     code, _, err = run_cli("changes", "--from", "base", "--pipelines-file", "broken.yml")
     assert code == ExitCode.INVALID
     assert "broken.yml" in err and "line" in err
+
+
+def test_pull_request_files_do_not_include_target_branch_changes(repo: Path) -> None:
+    _git(repo, "checkout", "-q", "-b", "feature")
+    _commit(repo, {"app/feature.py": "f"}, "feature work")
+    _git(repo, "checkout", "-q", "main")
+    _commit(repo, {"infra/main.tf": "changed on main"}, "main moves on")
+    git = Git(subprocess_runner(repo))
+    assert git.changed_files("main", "feature") == ["app/feature.py"]
