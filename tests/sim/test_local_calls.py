@@ -98,3 +98,14 @@ def test_reset_calls_keeps_resources(local_aws: LocalAWS) -> None:
     local_aws.reset_calls()
     assert local_aws.calls() == {"operations": {}, "total": {"calls": 0, "attempts": 0, "errors": 0}}
     assert len(ecs.list_clusters()["clusterArns"]) == 1
+
+
+def test_remembered_invocation_ids_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecsflow.sim import calls
+
+    monkeypatch.setattr(calls, "SEEN_IDS", 2)
+    counter = CallCounter()
+    for invocation in ("a", "b", "c", "c"):
+        counter.record(_info(invocation, 1))
+    counter.record(_info("a", 2))  # "a" was forgotten: counted as a new call
+    assert counter.snapshot()["operations"]["ecs:DescribeServices"] == {"calls": 4, "attempts": 5, "errors": 0}

@@ -155,3 +155,17 @@ def test_bad_scenario_is_refused_before_start(tmp_path: Path, run_cli, monkeypat
     assert code == 2
     assert "faults.ecs:*.throttle: unknown key" in err
     assert not StateDir(tmp_path).state_file.exists()
+
+
+def test_port_in_use_with_detach_is_refused_before_starting(  # type: ignore[no-untyped-def]
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run_cli("local", "up", "--detach", "--port", str(port))
+    assert code == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert not (tmp_path / ".ecsflow" / "local" / "server.log").exists()

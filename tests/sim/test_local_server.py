@@ -121,3 +121,32 @@ def test_in_process_transport_without_a_server(tmp_path: Any) -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["1", "2", "http://127.0.0.1:9"]
+
+
+def test_lambda_runs_without_docker(local_aws: LocalAWS) -> None:
+    import io
+    import zipfile
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = local_aws.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    lam = local_aws.client("lambda")
+    lam.create_function(
+        FunctionName="hook",
+        Runtime="python3.11",
+        Role=role["Arn"],
+        Handler="handler.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    answer = lam.invoke(FunctionName="hook", Payload=json.dumps({"x": 1}))
+    # moto's docker-less backend echoes the payload (with Docker missing it would answer FunctionError)
+    assert "FunctionError" not in answer
+    assert json.loads(answer["Payload"].read()) == {"x": 1}
+    assert local_aws.calls()["operations"]["lambda:Invoke"] == {"calls": 1, "attempts": 1, "errors": 0}

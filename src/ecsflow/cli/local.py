@@ -100,7 +100,7 @@ def up(
 ) -> None:
     """Start the local AWS (foreground unless --detach)."""
     from ecsflow.sim.scenario import load_scenario_file
-    from ecsflow.sim.service import check_not_running, serve, start_detached
+    from ecsflow.sim.service import check_not_running, ensure_port_free, serve, start_detached
 
     state_dir = _state_dir()
     if scenario_file:
@@ -109,6 +109,7 @@ def up(
     if note:
         click.echo(f"note: {note}", err=True)
     if detach:
+        ensure_port_free(port)
         args = [
             "--port",
             str(port),

@@ -14,6 +14,7 @@ is which: botocore (and the other SDKs following the same spec) sends
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,19 +31,26 @@ class OperationCount:
         return {"calls": self.calls, "attempts": self.attempts, "errors": self.errors}
 
 
+# Invocation ids remembered to recognise retries. SDK retries come within seconds of the
+# first attempt, so the most recent ids suffice; the bound keeps a long benchmark's memory flat.
+SEEN_IDS = 100_000
+
+
 class CallCounter:
     """Not thread-safe by itself: the middleware calls it under ``SimContext.lock``."""
 
     def __init__(self) -> None:
         self._counts: dict[str, OperationCount] = {}
-        self._seen: set[str] = set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
 
     def record(self, info: RequestInfo) -> None:
         count = self._counts.setdefault(info.name, OperationCount())
         count.attempts += 1
         if info.invocation_id is not None:
             if info.invocation_id not in self._seen:
-                self._seen.add(info.invocation_id)
+                self._seen[info.invocation_id] = None
+                if len(self._seen) > SEEN_IDS:
+                    self._seen.popitem(last=False)
                 count.calls += 1
         elif info.attempt is None or info.attempt <= 1:
             count.calls += 1

@@ -61,8 +61,7 @@ def serve(
     from ecsflow.sim.server import SimServer
 
     scenario = coerce_scenario(scenario_file)  # validated before anything starts
-    if port and not _port_free(port):  # say so before the slow start of moto
-        raise _port_in_use(port)
+    ensure_port_free(port)  # say so before the slow start of moto
     if seed:
         scenario.seed = seed
     ctx = process_context()
@@ -95,6 +94,11 @@ def serve(
     finally:
         signal.signal(signal.SIGTERM, previous)
         state_dir.remove(pid=os.getpid())
+
+
+def ensure_port_free(port: int) -> None:
+    if port and not _port_free(port):
+        raise _port_in_use(port)
 
 
 def _port_in_use(port: int) -> InputError:
