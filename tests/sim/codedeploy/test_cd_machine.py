@@ -18,6 +18,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
         self.rendered: dict[str, TaskSetState] = {}
+        self.firing: tuple[str, float] | None = None
 
     def create_green(self) -> None:
         self.calls.append(("create_green",))
@@ -36,6 +37,9 @@ class Recorder:
 
     def render_task_set(self, state: TaskSetState) -> None:
         self.rendered[state.label] = TaskSetState(**vars(state))
+
+    def alarm(self, names: tuple[str, ...], ignore_missing: bool) -> tuple[str, float] | None:
+        return self.firing
 
 
 def make(config: str = "CodeDeployDefault.ECSAllAtOnce", **plan: Any) -> tuple[Deployment, Recorder]:
@@ -278,3 +282,31 @@ def test_a_problem_found_at_start_fails_the_deployment_before_any_change() -> No
     d.advance_to(T0 + 100)
     assert d.status == "Failed" and d.error is not None and d.error[0] == "INVALID_ECS_SERVICE"
     assert fx.calls == [] and all(s == "Skipped" for s in event_statuses(d).values())
+
+
+def test_an_alarm_stops_the_deployment_at_the_moment_it_fired() -> None:
+    d, fx = make("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", alarms=("web-5xx",), rollback_on_alarm=True)
+    d.advance_to(T0 + 100)
+    fx.firing = ("The alarm web-5xx is in the ALARM state.", T0 + 130)
+    d.advance_to(T0 + 400)  # one jump: the shifts due before the alarm still happen, later ones do not
+    assert d.status == "Stopped" and d.completed == T0 + 130
+    assert d.error == ("ALARM_ACTIVE", "The alarm web-5xx is in the ALARM state.")
+    shifts = [c[1] for c in fx.calls if c[0] == "route_production"]
+    assert shifts == [10.0, 20.0, 0.0]  # 10 % at 36 s, 20 % at 96 s, then the rollback
+    assert ("delete_task_set", "Green") in fx.calls
+
+
+def test_an_alarm_without_rollback_on_alarm_only_stops() -> None:
+    d, fx = make(alarms=("web-5xx",))
+    fx.firing = ("CodeDeploy could not read the state of alarm web-5xx.", float("-inf"))
+    d.advance_to(T0 + 100)
+    assert d.status == "Stopped" and d.completed == T0 + 1 and d.error is not None
+    assert fx.calls == []
+
+
+def test_an_alarm_seen_late_still_lets_earlier_steps_happen_first() -> None:
+    d, fx = make(alarms=("web-5xx",))
+    fx.firing = ("The alarm web-5xx is in the ALARM state.", T0 + 20)
+    d.advance_to(T0 + 500)  # never advanced before: start and Install begin before the alarm
+    assert d.status == "Stopped" and (d.started, d.completed) == (T0 + 1, T0 + 20)
+    assert fx.calls == [("create_green",)] and d.events[1].status == "Skipped"

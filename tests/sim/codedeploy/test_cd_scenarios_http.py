@@ -299,3 +299,33 @@ def test_a_new_code_deploy_service_gets_its_first_task_set_which_starts_over_tim
     (steady,) = service["taskSets"]
     assert (steady["runningCount"], steady["computedDesiredCount"], steady["stabilityStatus"]) == (3, 3, "STEADY_STATE")
     assert service["runningCount"] == 3
+
+
+@MANUAL
+def test_an_alarm_in_alarm_state_stops_and_rolls_back(aws) -> None:
+    world = setup(
+        aws,
+        deployment_config="CodeDeployDefault.ECSCanary10Percent5Minutes",
+        alarms=("web-5xx",),
+        auto_rollback_events=("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"),
+    )
+    cloudwatch = aws.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="web-5xx",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    deployment = deploy(aws.client, world)
+    aws.advance(60)
+    assert prod_weights(aws, world) == {"web-blue": 90, "web-green": 10}
+    cloudwatch.set_alarm_state(AlarmName="web-5xx", StateValue="ALARM", StateReason="5xx during canary")
+    aws.advance(15)
+    final = info(aws, deployment)
+    assert final["status"] == "Stopped" and final["errorInformation"]["code"] == "ALARM_ACTIVE"
+    assert "web-5xx" in final["errorInformation"]["message"]
+    assert prod_weights(aws, world) == {"web-blue": 100} and len(task_sets(aws, world)) == 1

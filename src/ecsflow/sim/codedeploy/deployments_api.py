@@ -71,12 +71,16 @@ def build_plan(
     problem: tuple[str, str] | None,
     auto_rollback: dict[str, Any] | None,
     failure: str | None = None,
+    alarm_config: dict[str, Any] | None = None,
 ) -> Plan:
     blue_green = group.blue_green_deployment_configuration or {}
     ready = blue_green.get("deploymentReadyOption") or {}
     ready_wait = _minutes(ready.get("waitTimeInMinutes")) if ready.get("actionOnTimeout") == "STOP_DEPLOYMENT" else None
     terminate = blue_green.get("terminateBlueInstancesOnDeploymentSuccess") or {}
     rollback = auto_rollback if auto_rollback is not None else (group.auto_rollback_configuration or {})
+    watch = alarm_config if alarm_config is not None else (group.alarm_configuration or {})
+    watched = tuple(a["name"] for a in watch.get("alarms") or []) if watch.get("enabled") else ()
+    rollback_events = rollback.get("events") or [] if rollback.get("enabled") else []
     scenario = sim.ctx.scenario.for_service(cluster, service)
     pairs = (group.load_balancer_info or {}).get("targetGroupPairInfoList") or [{}]
     has_test = bool((pairs[0].get("testTrafficRoute") or {}).get("listenerArns"))
@@ -88,7 +92,10 @@ def build_plan(
         has_test_listener=has_test,
         ready_wait_seconds=ready_wait,
         termination_wait_seconds=_minutes(terminate.get("terminationWaitTimeInMinutes")),
-        rollback_on_failure=bool(rollback.get("enabled")) and "DEPLOYMENT_FAILURE" in (rollback.get("events") or []),
+        rollback_on_failure="DEPLOYMENT_FAILURE" in rollback_events,
+        alarms=watched,
+        ignore_alarm_poll_failure=bool(watch.get("ignorePollAlarmFailure")),
+        rollback_on_alarm="DEPLOYMENT_STOP_ON_ALARM" in rollback_events,
         task_start_seconds=scenario.task_start_seconds,
         healthy_after_seconds=scenario.healthy_after_seconds,
         problem=problem,
@@ -159,6 +166,7 @@ def create_deployment(original: Callable[[Any], ActionResult]) -> Callable[[Any]
                 )
                 if world
                 else None,
+                self._get_param("overrideAlarmConfiguration"),
             )
             deployment_id = info.deployment_id
             machine = Deployment(
@@ -193,6 +201,8 @@ class _NoEffects:
     def make_primary(self, label: str) -> None: ...
     def delete_task_set(self, label: str) -> None: ...
     def render_task_set(self, state: Any) -> None: ...
+    def alarm(self, names: tuple[str, ...], ignore_missing: bool) -> tuple[str, float] | None:
+        return None
 
 
 def deployment_info(original: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:

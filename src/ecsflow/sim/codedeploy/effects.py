@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import elbv2_backends
 
@@ -228,6 +229,21 @@ class MotoEffects:
             ts.stabilityStatus = stability
             ts.stabilityStatusAt = datetime.fromtimestamp(self._now(), UTC)
         self._render_service()
+
+    def alarm(self, names: tuple[str, ...], ignore_missing: bool) -> tuple[str, float] | None:
+        """CodeDeploy stops a deployment when a watched alarm is in ALARM; when it cannot read
+        an alarm it stops too, unless ``ignorePollAlarmFailure`` (AWS-SEMANTICS 5.2)."""
+        alarms = cloudwatch_backends[self.world.account][self.world.region].alarms
+        for name in names:
+            found = alarms.get(name)
+            if found is None:
+                if not ignore_missing:
+                    return (f"CodeDeploy could not read the state of alarm {name}.", float("-inf"))
+                continue
+            if found.state_value == "ALARM":
+                since = found.state_updated_timestamp.replace(tzinfo=UTC).timestamp()
+                return (f"The alarm {name} is in the ALARM state.", since)
+        return None
 
     def _render_service(self) -> None:
         service = self._ecs.services.get(f"{self.world.cluster}:{self.world.service}")

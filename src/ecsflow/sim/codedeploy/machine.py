@@ -42,6 +42,9 @@ class Effects(Protocol):
     def make_primary(self, label: str) -> None: ...
     def delete_task_set(self, label: str) -> None: ...
     def render_task_set(self, state: TaskSetState) -> None: ...
+    def alarm(self, names: tuple[str, ...], ignore_missing: bool) -> tuple[str, float] | None:
+        """(why, since when) if a watched alarm is in ALARM (or cannot be read)."""
+        ...
 
 
 @dataclass
@@ -179,11 +182,30 @@ class Deployment:
     # --- time ----------------------------------------------------------------------
 
     def advance_to(self, now: float) -> None:
-        while not self.done and self._step(now):
-            pass
+        alarm = None
+        if self.plan.alarms and not self.done:
+            alarm = self.effects.alarm(self.plan.alarms, self.plan.ignore_alarm_poll_failure)
+        if alarm is not None:
+            # Stop at the moment the alarm fired (not before the deployment started), after
+            # everything that was due earlier: the history does not depend on polling.
+            why, since = alarm
+            at = max(since, self.created + self.plan.start_seconds)
+            if at <= now:
+                begin = self.created + self.plan.start_seconds
+                if self.status == "Created" and at <= begin:  # already firing at the start
+                    self.started = at
+                else:
+                    self._run_until(at)
+                if not self.done:
+                    self._finish("Stopped", at, ("ALARM_ACTIVE", why), rollback=self.plan.rollback_on_alarm)
+        self._run_until(now)
         for state in (self.blue, self.green):
             if state.exists:
                 self.effects.render_task_set(state)
+
+    def _run_until(self, now: float) -> None:
+        while not self.done and self._step(now):
+            pass
 
     def _step(self, now: float) -> bool:
         """Make the next due transition (stamped with the moment it was due); False if none."""

@@ -28,6 +28,9 @@ class Plan:
     task_start_seconds: float = 20.0
     healthy_after_seconds: float = 10.0
     problem: tuple[str, str] | None = None  # (error code, message): the deployment fails at start
+    alarms: tuple[str, ...] = ()  # CloudWatch alarms the deployment group watches
+    ignore_alarm_poll_failure: bool = False
+    rollback_on_alarm: bool = False
     install_failure: str | None = None  # replacement tasks fail to start (scenario), with this reason
     start_seconds: float = START_SECONDS
     stop_seconds: float = STOP_SECONDS
