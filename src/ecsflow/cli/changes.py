@@ -46,7 +46,7 @@ DEFAULT_FILE = "ecsflow.yml"
     "--pipelines-file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="File with the `pipelines:` section [default: the --config file, else ./ecsflow.yml].",
+    help="File with the `pipelines:` section [default: the --config file, else ecsflow.yml in --repo].",
 )
 @click.option("--repo", type=click.Path(file_okay=False), default=".", help="The Git repository [default: .].")
 @click.option("--branch", default=None, help="The branch pushed to (or the PR's target) [default: from --to].")
@@ -72,7 +72,7 @@ def changes(
     ctx = get_context()
     if tag and (branch or pr_event):
         raise UsageError("--tag cannot be combined with --branch or --pull-request", hint="give one event")
-    path = Path(pipelines_file or ctx.config_path or DEFAULT_FILE)
+    path = Path(pipelines_file or ctx.config_path or Path(repo) / DEFAULT_FILE)
     pipelines = parse_pipelines(_load_yaml(path), file=str(path))
 
     git = Git(subprocess_runner(repo))

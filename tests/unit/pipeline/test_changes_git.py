@@ -228,3 +228,15 @@ def test_pull_request_files_do_not_include_target_branch_changes(repo: Path) -> 
     _commit(repo, {"infra/main.tf": "changed on main"}, "main moves on")
     git = Git(subprocess_runner(repo))
     assert git.changed_files("main", "feature") == ["app/feature.py"]
+
+
+def test_repo_option_reads_that_repository_and_its_ecsflow_yml(
+    repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    _commit(repo, {"infra/vpc.tf": "v"}, "infra")
+    code, out, err = run_cli("--output", "json", "changes", "--from", "base", "--repo", str(repo))
+    assert code == 0, err
+    assert [p["name"] for p in json.loads(out)["pipelines"] if p["triggered"]] == ["infra"]
