@@ -19,11 +19,16 @@ from typing import Any
 
 from ecsflow.errors import AwsConnectionError
 
+WALL_RESYNC_SECONDS = 30.0  # real seconds between re-reads of a wall clock
+
 
 class EndpointClock:
     def __init__(self, endpoint_url: str, *, timeout: float = 10.0) -> None:
         self.base = endpoint_url.rstrip("/") + "/_ecsflow/"
         self.timeout = timeout
+        # wall mode: (simulated now, real monotonic then, speed), so reading the time costs
+        # no request (a request's own duration would count `speed` times over).
+        self._wall: tuple[float, float, float] | None = None
 
     def _call(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None
@@ -40,13 +45,27 @@ class EndpointClock:
                 hint="ECSFLOW_CLOCK=endpoint works only with --endpoint-url of a local AWS; unset it otherwise",
             ) from exc
 
+    def _read(self) -> dict[str, Any]:
+        clock = self._call("clock")
+        if clock.get("mode") == "wall":
+            self._wall = (float(clock["now"]), time.monotonic(), max(float(clock.get("speed") or 1.0), 1e-6))
+        else:
+            self._wall = None
+        return clock
+
     def now(self) -> float:
-        return float(self._call("clock")["now"])
+        if self._wall is not None and time.monotonic() - self._wall[1] < WALL_RESYNC_SECONDS:
+            sim, real, speed = self._wall
+            return sim + (time.monotonic() - real) * speed
+        return float(self._read()["now"])
 
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        clock = self._call("clock")
+        if self._wall is not None:
+            time.sleep(seconds / self._wall[2])
+            return
+        clock = self._read()
         mode = clock.get("mode")
         if mode == "manual":
             self._call("advance", {"seconds": seconds})

@@ -78,8 +78,10 @@ class AwsClients:
             self._session = None
             self._clients.clear()
 
-    def operation_name(self, service: str, method: str) -> str:
-        op = self.client(service).meta.method_to_api_mapping.get(method, method)
+    @staticmethod
+    def operation_name(service: str, method: str) -> str:
+        """``ecs:DescribeServices`` from ``("ecs", "describe_services")``, without building a client."""
+        op = "".join(part[:1].upper() + part[1:] for part in method.split("_"))
         return f"{_SERVICE_PREFIX.get(service, service)}:{op}"
 
     def call(self, service: str, method: str, /, *, region: str | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -99,14 +101,17 @@ class AwsClients:
         self, service: str, method: str, /, *, max_items: int | None = None, region: str | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
         """Pages of a paginated operation through botocore's paginator, errors translated."""
-        paginator = self.client(service, region).get_paginator(method)
         config = {"MaxItems": max_items} if max_items else {}
         try:
+            paginator = self.client(service, region).get_paginator(method)
             yield from paginator.paginate(PaginationConfig=config, **kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, self.operation_name(service, method)) from exc
 
     def input_members(self, service: str, operation: str) -> frozenset[str]:
         """The request fields of ``operation`` in botocore's service model."""
-        model = self.client(service).meta.service_model.operation_model(operation)
+        try:
+            model = self.client(service).meta.service_model.operation_model(operation)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"{_SERVICE_PREFIX.get(service, service)}:{operation}") from exc
         return frozenset(model.input_shape.members)

@@ -35,8 +35,8 @@ _TRANSIENT = (ThrottledError, AwsConnectionError)
 
 @dataclass(frozen=True)
 class PollPolicy:
-    fast: float = 2.0  # while a deployment starts
-    fast_period: float = 20.0
+    fast: float = 3.0  # while a deployment starts: the first events and counts show up quickly
+    fast_period: float = 15.0
     finishing: float = 1.0  # new tasks all running, waiting for old ones to drain
     finishing_period: float = 60.0  # at most this long at the finishing rate (ELB drain can take 300 s)
     steady: float = 6.0

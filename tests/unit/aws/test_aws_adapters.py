@@ -129,3 +129,12 @@ def test_ecr_missing_tag_is_none_not_an_error() -> None:
         },
     )
     assert EcrAdapter(clients).resolve_tags("app", ["v1", "v9"]) == {"v1": "sha256:" + "a" * 64, "v9": None}
+
+
+def test_missing_region_is_a_usage_error_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(UsageError) as err:
+        EcsAdapter(AwsClients(AwsSettings())).describe_services("c", ["api"])
+    assert "--region" in (err.value.hint or "")
