@@ -58,8 +58,9 @@ def _trace(aws: LocalAWS, setup: dict[str, str], arn: str, limit: float = 7200) 
             trace.append(point)
         if "finishedAt" in found:
             break
-        aws.advance(5)
-        elapsed += 5
+        # Every stage lasts at least ServiceScenario.stage_seconds (15 s): none is skipped.
+        aws.advance(10)
+        elapsed += 10
     return trace
 
 
@@ -136,7 +137,7 @@ def _await_pause(aws: LocalAWS, arn: str) -> dict[str, Any]:
         waiting = [d for d in details if d["status"] == "AWAITING_ACTION"]
         if waiting:
             return dict(waiting[0])
-        aws.advance(5)
+        aws.advance(10)
     raise AssertionError("no PAUSE hook became AWAITING_ACTION")
 
 
@@ -174,7 +175,7 @@ def test_pause_hook_rolled_back(local_aws: LocalAWS, local_world: World) -> None
 def test_stop_with_rollback_during_bake_time(local_aws: LocalAWS, local_world: World) -> None:
     setup, arn = _start(local_aws, local_world, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30})
     while _deployment(local_aws, arn).get("lifecycleStage") != "BAKE_TIME":
-        local_aws.advance(5)
+        local_aws.advance(10)
     local_aws.client("ecs").stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
     # ROLLBACK_REQUESTED lasts until the next request reaches the simulator.
     assert _deployment(local_aws, arn)["status"] == "ROLLBACK_IN_PROGRESS"

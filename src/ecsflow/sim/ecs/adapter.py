@@ -6,16 +6,12 @@ a deployment, ListTasks ignores ``serviceName``. Each wrapper validates the requ
 the way ECS does, lets moto do its part, then hands the change to the simulator
 (``machine``) and renders the result back onto moto's objects. The simulator's state
 hangs off moto's ``Service`` object, so a moto reset forgets it too.
-
-``moto_only()`` switches the wrappers off: the contract tests use it to pin what
-moto itself does in a process where the simulator is installed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -38,43 +34,14 @@ SIM_ATTRIBUTE = "_ecsflow_sim"
 
 class _State:
     ctx: SimContext | None = None
-    enabled: bool = True
 
 
 STATE = _State()
 ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
-ADDED: dict[str, Callable[..., Any]] = {}  # operations moto lacks (``responses.py``)
-
-
-@contextlib.contextmanager
-def moto_only() -> Iterator[None]:
-    """Within this block moto's ECS behaves as if the simulator were not installed.
-
-    The wrapped methods get their originals back and the added operations disappear,
-    so the contract tests see moto's own behaviour; everything returns on exit.
-    """
-    previous = STATE.enabled
-    STATE.enabled = False
-    for name, original in ORIGINALS.items():
-        setattr(EC2ContainerServiceResponse, name, original)
-    for name in ADDED:
-        if name in vars(EC2ContainerServiceResponse):
-            delattr(EC2ContainerServiceResponse, name)
-    try:
-        yield
-    finally:
-        STATE.enabled = previous
-        if ORIGINALS:
-            for name, wrapper in WRAPPERS.items():
-                setattr(EC2ContainerServiceResponse, name, wrapper)
-        for name, method in ADDED.items():
-            setattr(EC2ContainerServiceResponse, name, method)
-
-
 def active() -> SimContext | None:
-    return STATE.ctx if STATE.enabled else None
+    return STATE.ctx
 
 
 def env_for(ctx: SimContext, response_or_backend: Any) -> MotoEnv:

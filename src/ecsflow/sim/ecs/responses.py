@@ -232,6 +232,4 @@ OPERATIONS = {
 def add_operations() -> None:
     """Idempotent: sets the same functions again."""
     for name, method in OPERATIONS.items():
-        adapter.ADDED[name] = method
-        if adapter.STATE.enabled:
-            setattr(EC2ContainerServiceResponse, name, method)
+        setattr(EC2ContainerServiceResponse, name, method)
