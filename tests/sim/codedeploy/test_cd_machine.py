@@ -310,3 +310,13 @@ def test_an_alarm_seen_late_still_lets_earlier_steps_happen_first() -> None:
     d.advance_to(T0 + 500)  # never advanced before: start and Install begin before the alarm
     assert d.status == "Stopped" and (d.started, d.completed) == (T0 + 1, T0 + 20)
     assert fx.calls == [("create_green",)] and d.events[1].status == "Skipped"
+
+
+def test_a_late_answer_to_a_timed_out_hook_is_refused() -> None:
+    d, _ = make(hooks={"AfterInstall": "fn"}, hook_results={"fn": "manual"})
+    d.advance_to(T0 + 100)
+    (hook,) = d.pending_hooks()
+    with pytest.raises(ServiceException) as late:
+        d.put_hook_status(hook.execution_id, "Succeeded", T0 + 31 + 3600)
+    assert code(late) == "LifecycleEventAlreadyCompletedException"
+    assert d.status == "Failed" and d.completed == T0 + 31 + 3600

@@ -125,6 +125,7 @@ class Deployment:
     # --- requests ------------------------------------------------------------------
 
     def put_hook_status(self, execution_id: str, status: str, at: float) -> None:
+        self.advance_to(at)  # a hook that timed out before this call stays timed out
         if status not in ("Succeeded", "Failed"):
             raise error(
                 "InvalidLifecycleEventHookExecutionStatusException",
@@ -146,6 +147,7 @@ class Deployment:
 
     def stop(self, at: float, rollback: bool) -> str:
         """StopDeployment: "Pending" while the stop is carried out, "Succeeded" when asked again."""
+        self.advance_to(at)
         self._refuse_if_done()
         if self.stop_requested is not None:
             return "Succeeded"
@@ -154,6 +156,7 @@ class Deployment:
         return "Pending"
 
     def continue_(self, wait_type: str, at: float) -> None:
+        self.advance_to(at)
         self._refuse_if_done()
         if wait_type == "READY_WAIT":
             if self.status != "Ready":
