@@ -93,8 +93,7 @@ def test_rollback_goes_to_last_success_and_history_tells_the_story(  # type: ign
     assert _running(local_aws) == "web:2"
 
     # deregister --keep 1: keeps the newest (web:4), the running and last good (web:2); drops web:3, web:1.
-    doc_out = _cli(run_cli, local_aws, config, "--output", "json", "deregister", "web", "--keep", "1", "--dry-run")
-    result = json.loads(doc_out[1].splitlines()[-1])["result"]
+    result = _json(run_cli, local_aws, config, "deregister", "web", "--keep", "1", "--dry-run")
     assert [a.rsplit("/", 1)[-1] for a in result["deregister"]] == ["web:3", "web:1"]
     assert result["deregistered"] == []
     code, out, err = _cli(run_cli, local_aws, config, "deregister", "web", "--keep", "1")

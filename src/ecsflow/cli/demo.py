@@ -116,11 +116,15 @@ def _deploy(ctx: CliContext, endpoint: LocalEndpoint, folder: Path, tag: str, ex
 
 
 def _status(ctx: CliContext, view: View, endpoint: LocalEndpoint, folder: Path) -> tuple[bool, str]:
-    from ecsflow.cli.status import render_status
+    from ecsflow.cli.status import render_status, renderer
+    from ecsflow.config import load_config
     from ecsflow.engines.inspect import inspect_service
 
     endpoint.wait_steady("demo", "web")  # ECS may still be rolling back act 3
-    status = inspect_service(endpoint.ecs, "demo", "web", key="web")
+    config = load_config(folder / "ecsflow.yml")
+    svc = config.services["web"]
+    # The file check too: the repository's taskdef.json against what runs.
+    status = inspect_service(endpoint.ecs, "demo", "web", key="web", rendered=renderer(config, svc))
     render_status(view, [status])
     running = (status.running_revision or "").rsplit("/", 1)[-1]
     ok = status.state == "steady" and not status.drifted and running == "web:2"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import click
 
 from ecsflow.cli.context import get_context
+from ecsflow.cli.output.text import event_lines
+from ecsflow.cli.output.view import View
 from ecsflow.cli.service_targets import build_ecs, mask_pattern, select_targets
 from ecsflow.diff import Masker
 from ecsflow.engines.inspect import short
 from ecsflow.engines.retention import apply_retention, plan_retention
 from ecsflow.engines.revision_log import good_revisions, service_history
 from ecsflow.errors import ResourceNotFound
+from ecsflow.events import Event, Message
 from ecsflow.ports import SystemClock
 
 
@@ -27,8 +30,6 @@ def deregister(service: str, env: str | None, keep: int, dry_run: bool) -> int:
     `ecsflow rollback` always has a target). Deregistered revisions become INACTIVE:
     running tasks go on, but no service can move to them any more.
     """
-    from ecsflow.cli.output import make_reporter
-
     ctx = get_context()
     config, (target,) = select_targets(ctx, (service,), env)
     ecs = build_ecs(ctx, config)
@@ -58,21 +59,21 @@ def deregister(service: str, env: str | None, keep: int, dry_run: bool) -> int:
         good=good_revisions(history) if history is not None else None,
     )
     masker = Masker(mask_pattern(config))
-    with make_reporter(ctx, masker=masker, title="ecsflow deregister") as reporter:
-        # No reporter.finish: there is no deployment result; the result object below says what was done.
-        done = apply_retention(ecs, plan, service=target.key, sink=reporter.sink, clock=SystemClock(), dry_run=dry_run)
-    if ctx.json_output:
-        from ecsflow.cli.console import write_json
-
-        write_json(
-            {
-                "result": {
-                    "family": family,
-                    "dry_run": dry_run,
-                    "keep": [{"task_definition": a, "why": w} for a, w in plan.keep],
-                    "deregister": list(plan.deregister),
-                    "deregistered": done,
-                }
-            }
-        )
+    view = View(ctx, masker=masker)
+    events: list[Event] = []
+    done = apply_retention(ecs, plan, service=target.key, sink=events.append, clock=SystemClock(), dry_run=dry_run)
+    for event in events:
+        for line in event_lines(event):
+            view.line(line, style="yellow" if isinstance(event, Message) and event.level != "info" else None)
+    if not dry_run:
+        view.line(f"deregistered {len(done)} revision(s) of {family}", style="bold")
+    view.document(
+        {
+            "family": family,
+            "dry_run": dry_run,
+            "keep": [{"task_definition": a, "why": w} for a, w in plan.keep],
+            "deregister": list(plan.deregister),
+            "deregistered": done,
+        }
+    )
     return 0

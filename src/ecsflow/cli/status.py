@@ -39,7 +39,7 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
     for t in targets:
         rendered = None
         if config is not None and t.config is not None and t.config.task_definition:
-            rendered = _renderer(config, t.config)
+            rendered = renderer(config, t.config)
         results.append(
             inspect_service(
                 ecs,
@@ -61,7 +61,7 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
     return int(ExitCode.DRIFT) if check and drifted else int(ExitCode.OK)
 
 
-def _renderer(config: ProjectConfig, svc: ServiceConfig) -> Callable[[Mapping[str, Any]], Mapping[str, Any] | None]:
+def renderer(config: ProjectConfig, svc: ServiceConfig) -> Callable[[Mapping[str, Any]], Mapping[str, Any] | None]:
     def render(running: Mapping[str, Any]) -> Mapping[str, Any] | None:
         found = rendered_file(config, svc, running)
         return found[1] if found else None
