@@ -108,7 +108,8 @@ def deploy(
         base=BaseMode(base) if base else None,
         timeout=wait_for,
         force=force,
-        variables={**os.environ, **dict(split_pairs(variables, "--var"))},
+        variables=dict(os.environ),
+        overrides=dict(split_pairs(variables, "--var")),
         record=_record(env),
     )
     options = RunOptions(

@@ -44,7 +44,8 @@ class DeployRequest:
     base: BaseMode | None = None  # overrides each service's configured base
     timeout: float | None = None
     force: bool = False
-    variables: Mapping[str, str] = field(default_factory=dict)  # extra ${VAR} values (lowest precedence)
+    variables: Mapping[str, str] = field(default_factory=dict)  # ${VAR} values under the config's (environment)
+    overrides: Mapping[str, str] = field(default_factory=dict)  # ${VAR} values over the config's (--var)
     record: DeployRecord = field(default_factory=DeployRecord)
 
 
@@ -162,7 +163,7 @@ class Preparer:
             try:
                 source, label = self._base(svc, base, states[svc.key])
                 edits = images_for(svc, source.request, req.inputs, used, problems)
-                environment = {**req.variables, **svc.variables} if base is BaseMode.FILE else None
+                environment = {**req.variables, **svc.variables, **req.overrides} if base is BaseMode.FILE else None
                 options = RenderOptions(
                     images=edits.images, placeholders=edits.placeholders or {}, environment=environment
                 )
