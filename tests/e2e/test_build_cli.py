@@ -62,14 +62,25 @@ def checkout(tmp_path: Path) -> Path:
 def test_build_text_output_artifacts_and_exit_code(run_cli, checkout: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     commit = _git(checkout, "rev-parse", "HEAD")
     out_dir = tmp_path / "artifacts"
+    outputs = tmp_path / "github_output"
+    outputs.write_text("EARLIER=kept\n")
     code, out, err = run_cli(
-        "build", "--source-dir", str(checkout), "--artifacts-dir", str(out_dir), "--env", "STAGE=test"
+        "build",
+        "--source-dir",
+        str(checkout),
+        "--artifacts-dir",
+        str(out_dir),
+        "--env",
+        "STAGE=test",
+        "--exported-file",
+        str(outputs),
     )
     assert code == 0, out + err
     assert "Entering phase PRE_BUILD" in out
     assert "Phase complete: BUILD State: SUCCEEDED" in out
     assert f"building 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:{commit[:7]} for test" in out
     assert f"exported IMAGE_TAG={commit[:7]}" in out
+    assert outputs.read_text() == f"EARLIER=kept\nIMAGE_TAG={commit[:7]}\n"
     written = json.loads((out_dir / "primary" / "imagedefinitions.json").read_text())
     assert written == [{"name": "web", "imageUri": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:{commit[:7]}"}]
 

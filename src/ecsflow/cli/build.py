@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -110,6 +111,20 @@ def _ports(ctx: CliContext, needs_ssm: bool, needs_secrets: bool) -> tuple[SsmPo
     return SsmAdapter(clients), SecretsAdapter(clients)
 
 
+def _append_exported(path: Path, variables: Mapping[str, str]) -> None:
+    """NAME=value lines, appended (GitHub's $GITHUB_OUTPUT and dotenv readers take this form);
+    a multi-line value uses the NAME<<DELIMITER form GitHub documents."""
+    lines: list[str] = []
+    for name, value in variables.items():
+        if "\n" in value:
+            delimiter = f"ECSFLOW_{name}_EOF"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}")
+        else:
+            lines.append(f"{name}={value}")
+    with path.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
 def _result_payload(result: BuildResult) -> dict[str, Any]:
     return {
         "buildId": result.build_id,
@@ -160,6 +175,12 @@ def _result_payload(result: BuildResult) -> dict[str, Any]:
     default=None,
     help="Build timeout in minutes, as CodeBuild's timeoutInMinutes (5-2160) [default: none].",
 )
+@click.option(
+    "--exported-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write exported-variables to this file as NAME=value lines (e.g. $GITHUB_OUTPUT).",
+)
 def build(
     buildspec: str | None,
     source_dir: str,
@@ -168,6 +189,7 @@ def build(
     project: str,
     build_number: int,
     timeout_minutes: int | None,
+    exported_file: str | None,
 ) -> int:
     from ecsflow.artifacts.buildspec import parse_buildspec
     from ecsflow.pipeline.build_env import BuildContext
@@ -206,6 +228,8 @@ def build(
     out_dir = Path(artifacts_dir).resolve() if artifacts_dir else source / DEFAULT_ARTIFACTS
     timeout = None if timeout_minutes is None else timeout_minutes * 60.0
     result = runner.run(spec, context, out_dir, timeout_seconds=timeout)
+    if exported_file and result.exported_variables:
+        _append_exported(Path(exported_file), result.exported_variables)
     if ctx.json_output:
         from ecsflow.cli.console import write_json
 
