@@ -107,6 +107,9 @@ class ServiceScenario:
     log_lines: tuple[str, ...] = ()  # what a failing container "logged" (CloudWatch Logs)
     # stage / lifecycle event / hook name -> "SUCCEEDED" | "FAILED" | "manual" | "timeout"
     hook_results: dict[str, str] = field(default_factory=dict)
+    # ECS native blue/green/linear/canary: how long each lifecycle stage without a wait of
+    # its own (PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, ...) lasts.
+    stage_seconds: float = 15.0
 
 
 @dataclass

@@ -147,6 +147,8 @@ def test_pause_hook_continued(local_aws: LocalAWS, local_world: World) -> None:
     setup, arn = _start(local_aws, local_world, {"strategy": "BLUE_GREEN", "lifecycleHooks": [pause]})
     hook = _await_pause(local_aws, arn)
     assert "targetArn" not in hook and hook["timeoutAction"] == "ROLLBACK"
+    [pending] = [h for h in local_aws.pending_hooks() if h.get("hookId") == hook["hookId"]]
+    assert (pending["serviceDeploymentArn"], pending["status"]) == (arn, "AWAITING_ACTION")
     local_aws.advance(3600)
     assert _deployment(local_aws, arn)["lifecycleStage"] == "POST_TEST_TRAFFIC_SHIFT"
     ecs = local_aws.client("ecs")
@@ -182,3 +184,13 @@ def test_stop_with_rollback_during_bake_time(local_aws: LocalAWS, local_world: W
     assert weights(local_aws, setup["production"])[setup["blue"]] == 100
     _trace(local_aws, setup, arn)
     assert _deployment(local_aws, arn)["status"] == "ROLLBACK_SUCCESSFUL"
+
+
+@pytest.mark.local_aws(clock="manual", scenario={"services": {"web": {"stage_seconds": 60}}})
+def test_stage_seconds_knob(local_aws: LocalAWS, local_world: World) -> None:
+    _, arn = _start(local_aws, local_world, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0})
+    assert _deployment(local_aws, arn)["lifecycleStage"] == "PRE_SCALE_UP"
+    local_aws.advance(59)
+    assert _deployment(local_aws, arn)["lifecycleStage"] == "PRE_SCALE_UP"
+    local_aws.advance(1)
+    assert _deployment(local_aws, arn)["lifecycleStage"] == "SCALE_UP"

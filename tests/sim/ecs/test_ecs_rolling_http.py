@@ -170,3 +170,13 @@ def test_waiter_fails_on_a_draining_service(local_aws: LocalAWS, local_world: Wo
         steady(local_aws, local_world)
     local_aws.advance(60)
     assert describe(local_aws, local_world)["status"] == "INACTIVE"
+
+
+@pytest.mark.local_aws(clock="manual")
+def test_update_of_a_deleted_service_is_refused(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world, desired=1)
+    ecs = local_aws.client("ecs")
+    ecs.delete_service(cluster="demo", service="web", force=True)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        ecs.update_service(cluster="demo", service="web", desiredCount=2)
+    assert refused.value.response["Error"]["Code"] == "ServiceNotActiveException"

@@ -35,6 +35,9 @@ def install(ctx: SimContext) -> None:
     responses.add_operations()
     if not any(isinstance(m, adapter.EcsMachine) for m in ctx.machines):
         ctx.register(adapter.EcsMachine())
+    sources = getattr(ctx, "hook_sources", None)
+    if sources is not None and adapter.pending_hooks not in sources:
+        sources.append(adapter.pending_hooks)
     observing: set[str] | None = getattr(ctx, "observing_operations", None)
     if observing is None:
         observing = set()

@@ -93,6 +93,32 @@ class EcsMachine:
                         render_all(sim, service, backend)
 
 
+def pending_hooks() -> list[dict[str, Any]]:
+    """ECS lifecycle hooks waiting for a result or a ContinueServiceDeployment (``/_ecsflow/hooks``)."""
+    out: list[dict[str, Any]] = []
+    for account_backends in dict.values(ecs_backends):
+        for backend in dict.values(account_backends):
+            for service in list(backend.services.values()):
+                sim = sim_of(service)
+                run = sim.native if sim is not None else None
+                if run is None:
+                    continue
+                for hook in run.record.hooks:
+                    if hook.status in ("AWAITING_ACTION", "IN_PROGRESS"):
+                        out.append(
+                            {
+                                "serviceDeploymentArn": run.record.arn,
+                                "hookId": hook.hook_id,
+                                "lifecycleStage": run.record.lifecycle_stage,
+                                "targetType": hook.target_type,
+                                "targetArn": hook.target_arn,
+                                "status": hook.status,
+                                "expiresAt": hook.expires_at,
+                            }
+                        )
+    return out
+
+
 def _create_service(self: Any) -> Any:
     ctx = active()
     if ctx is None:
@@ -141,6 +167,9 @@ def _update_service(self: Any) -> Any:
         service = backend._get_service(params.get("cluster", "default"), params["service"])
         requested = params.get("taskDefinition")
         definition = resolve_task_definition(backend, requested) if requested else None
+        if service.status != "ACTIVE":
+            # UpdateService on a deleted service (ECS API reference: ServiceNotActiveException).
+            raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
         controller = service.deployment_controller.get("type", "ECS")
         if controller == "CODE_DEPLOY" and definition is not None and definition != service.task_definition:
             raise InvalidParameterException(CODE_DEPLOY_REFUSAL)
