@@ -62,6 +62,7 @@ def test_success_pins_the_tag_to_its_digest(
     assert {t["key"] for t in tags} >= {"ecsflow:at", "ecsflow:source", "ecsflow:image:web"}
 
 
+@pytest.mark.local_aws(scenario={"services": {"web": {"log_lines": ["booting", "panic: cannot reach the database"]}}})
 def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     push(local_aws, "broken-1")
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-1")
@@ -70,6 +71,8 @@ def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli: Any, local_aws: 
     assert web["outcome"] == "rolled_back"
     assert web["failures"], "stopped tasks are shown"
     assert web["failures"][0]["reason"]
+    logs = [line for f in web["failures"] for line in f["log_lines"]]
+    assert "[web] panic: cannot reach the database" in logs
     assert image_of(local_aws, service(local_aws)["taskDefinition"]).endswith(
         "@" + image_of(local_aws, "web:1").split("@")[1]
     )
@@ -230,3 +233,12 @@ def test_several_services_share_one_registration_and_batch_polls(
     assert counted["ecs:UpdateService"] == 3
     arns = {service(local_aws, n)["taskDefinition"] for n in names}
     assert len(arns) == 1
+
+
+@pytest.mark.local_aws(scenario={"faults": {"ecs:DescribeServices": {"expired_every": 3}}})
+def test_credentials_expiring_during_the_wait_are_refreshed(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
+    code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    counted = local_aws.calls()["operations"]["ecs:DescribeServices"]
+    assert counted["errors"] >= 2, "credentials expired during the wait"
+    assert results(doc)["web"]["outcome"] == "succeeded"

@@ -33,6 +33,9 @@ class Executor:
         self.clock = clock
         self.sink = sink
         self.registered: dict[str, RegisteredTaskDefinition] = {}  # service key -> what it registered
+        # Deployments started, recorded before anything else happens, so an interrupt that lands
+        # right after UpdateService still knows (and reports) the deployment it started.
+        self.started: dict[str, Tracked] = {}
 
     def start(self, plan: ServicePlan, sharing: Sequence[str] = ()) -> Tracked | DeploymentResult:
         """Start the deployment of ``plan``; ``sharing`` are the keys that share its registration."""
@@ -53,9 +56,10 @@ class Executor:
                 finished_at=self.clock.now(),
             )
         state = self.ecs.update_service(plan.cluster, plan.service, target, force_new_deployment=plan.force)
-        ours = _our_deployment(state, target)
-        self.sink(DeploymentStarted(self.clock.now(), plan.key, ours, target, plan.strategy))
-        return self._track(plan, ours, target, plan.current)
+        tracked = self._track(plan, _our_deployment(state, target), target, plan.current)
+        self.started[plan.key] = tracked
+        self.sink(DeploymentStarted(self.clock.now(), plan.key, tracked.deployment_id, target, plan.strategy))
+        return tracked
 
     def _revision(self, plan: ServicePlan, sharing: Sequence[str]) -> str:
         if plan.action is not RevisionAction.REGISTER:

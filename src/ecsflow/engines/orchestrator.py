@@ -51,11 +51,14 @@ class Orchestrator:
                     for key in group:
                         results[key] = self._skipped(key, stop_reason)
         except KeyboardInterrupt:
+            for key, t in self.executor.started.items():
+                if key not in results and key not in self.waiter.active:
+                    self.waiter.add(t)  # started, but the interrupt came before the wait began
             for r in self.waiter.interrupt():
                 results[r.service] = r
             for p in plan.services:
                 if p.key not in results:
-                    results[p.key] = self._skipped(p.key, "interrupted before it started")
+                    results[p.key] = self._skipped(p.key, "interrupted before it started", Outcome.INTERRUPTED)
             self.sink(
                 Message(
                     self.clock.now(),
@@ -132,8 +135,8 @@ class Orchestrator:
         self.sink(DeploymentFinished(self.clock.now(), t.key, result))
         return result
 
-    def _skipped(self, key: str, why: str) -> DeploymentResult:
-        result = DeploymentResult(service=key, outcome=Outcome.NOT_STARTED, reason=f"not started: {why}")
+    def _skipped(self, key: str, why: str, outcome: Outcome = Outcome.NOT_STARTED) -> DeploymentResult:
+        result = DeploymentResult(service=key, outcome=outcome, reason=f"not started: {why}")
         self.sink(DeploymentFinished(self.clock.now(), key, result))
         return result
 

@@ -203,3 +203,24 @@ def test_revision_latest_deploys_the_newest_active_revision_as_is() -> None:
     assert plan.service("api").action is RevisionAction.EXISTING
     assert result.task_definition_arn == outside.arn
     assert not w.ecs.registered
+
+
+def test_interrupt_right_after_update_service_still_reports_the_deployment() -> None:
+    from ecsflow.events import DeploymentStarted
+
+    w = World()
+    w.service("api")
+    w.service("worker")
+    recorded = w.sink
+
+    def sink(event: object) -> None:
+        recorded(event)  # type: ignore[arg-type]
+        if isinstance(event, DeploymentStarted):
+            raise KeyboardInterrupt
+
+    w.engine.sink = sink
+    _, results = w.deploy(options=RunOptions(concurrency=1))
+    by = {r.service: r for r in results}
+    assert by["api"].outcome is Outcome.INTERRUPTED and by["api"].deployment_id is not None
+    assert by["worker"].outcome is Outcome.INTERRUPTED and by["worker"].deployment_id is None
+    assert len(w.ecs.updates) == 1
