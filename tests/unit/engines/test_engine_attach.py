@@ -8,7 +8,7 @@ from ecsflow.engines.attach import AttachTarget
 from ecsflow.engines.orchestrator import RunOptions
 from ecsflow.model import Outcome
 from ecsflow.ports import ServiceDeploymentInfo
-from fakes import rollout_succeeds
+from timelines import rollout_succeeds
 
 
 def test_wait_by_service_follows_the_newest_deployment() -> None:

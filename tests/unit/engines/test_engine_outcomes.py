@@ -7,7 +7,7 @@ from engine_world import World
 from ecsflow.errors import ExitCode
 from ecsflow.events import DeploymentStarted, ServiceEventSeen, TaskStopped
 from ecsflow.model import Outcome, worst_exit_code
-from fakes import circuit_breaker_rollback, rollout_succeeds, superseded_by, tasks_fail
+from timelines import circuit_breaker_rollback, rollout_succeeds, superseded_by, tasks_fail
 
 
 def test_success_registers_pins_updates_and_waits() -> None:

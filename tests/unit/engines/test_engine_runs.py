@@ -11,7 +11,7 @@ from ecsflow.errors import AwsConnectionError, InputError, OperationFailed, Rend
 from ecsflow.events import ImagePinned, Message, PlanReady, RevisionRegistered
 from ecsflow.model import Outcome
 from ecsflow.plan import RevisionAction
-from fakes import circuit_breaker_rollback, rollout_succeeds
+from timelines import circuit_breaker_rollback, rollout_succeeds
 
 
 def test_dry_run_emits_the_plan_and_mutates_nothing() -> None:
