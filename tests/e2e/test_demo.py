@@ -33,7 +33,7 @@ def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_acts_behave_as_expected(tmp_path: Path) -> None:
-    proc = _demo(tmp_path, "--output", "json", "demo", "--speed", "100", "--keep", str(tmp_path / "project"))
+    proc = _demo(tmp_path, "--output", "json", "demo", "--speed", "300", "--keep", str(tmp_path / "project"))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     final = lines[-1]
@@ -72,7 +72,7 @@ def test_demo_project_is_the_example_taskdef() -> None:
 
 def test_demo_on_a_running_local_aws(run_cli, local_aws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CI", "true")
-    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "demo", "--speed", "200")
+    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "demo", "--speed", "300")
     assert code == 0, out[-3000:] + err[-3000:]
     assert "every act behaved as expected" in out
     assert "exit code 4 (rolled_back)" in out  # act 3, said honestly
