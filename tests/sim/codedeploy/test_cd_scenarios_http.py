@@ -6,6 +6,9 @@ waiter tests use the poll clock, where each GetDeployment moves time by 15 s.
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 from cd_helpers import ecs_target, info, listener_group, prod_weights, setup, task_sets
@@ -129,6 +132,8 @@ def test_hook_waits_for_put_lifecycle_event_hook_execution_status(aws) -> None:
     assert prod_weights(aws, world) == {"web-blue": 100}
     (pending,) = aws.pending_hooks()
     assert pending["DeploymentId"] == deployment and pending["functionName"] == "CodeDeployHook_smoke"
+    with urllib.request.urlopen(f"{aws.endpoint_url}/_ecsflow/hooks", timeout=10) as served:
+        assert json.load(served)["hooks"] == [pending]
     execution = pending["LifecycleEventHookExecutionId"]
     with pytest.raises(ClientError) as bad:
         codedeploy.put_lifecycle_event_hook_execution_status(
@@ -157,6 +162,13 @@ def test_hook_failure_fails_and_rolls_back(aws) -> None:
     final = info(aws, deployment)
     assert final["status"] == "Failed"
     assert final["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    codedeploy = aws.client("codedeploy")
+    (batched,) = codedeploy.batch_get_deployments(deploymentIds=[deployment])["deploymentsInfo"]
+    assert batched["errorInformation"] == final["errorInformation"]
+    failed = codedeploy.list_deployments(
+        applicationName=world.application, deploymentGroupName=world.deployment_group, includeOnlyStatuses=["Failed"]
+    )
+    assert failed["deployments"] == [deployment]
     assert "CodeDeployHook_smoke" in final["errorInformation"]["message"]
     assert "rerouted" in final["rollbackInfo"]["rollbackMessage"]
     assert prod_weights(aws, world) == {"web-blue": 100}
