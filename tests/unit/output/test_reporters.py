@@ -89,6 +89,7 @@ def test_markdown_summary_goes_to_step_summary_and_file(tmp_path: Path) -> None:
     assert "| web | ✅ succeeded | `web:4` | 1m35s |" in text
     assert "- **web**: revision `web:3` → `web:4`" in text
     assert "(from `web:v2`)" in text
+    assert "<details><summary>Plan</summary>\n\n```text\nregister web\nupdate service web\n```" in text
     assert "**worker** — ROLLED BACK: ECS deployment circuit breaker" in text
     assert "panic: cannot connect" in text and "hunter22" not in text
     assert "```mermaid\ngantt" in text

@@ -48,6 +48,7 @@ def render_summary(results: list[DeploymentResult], tracker: RolloutTracker, *, 
         )
     lines.append("")
     lines += _changes(results, tracker)
+    lines += _plan(tracker)
     lines += _failures(results)
     lines += _timeline(results, tracker)
     return "\n".join(lines).rstrip() + "\n"
@@ -70,6 +71,13 @@ def _changes(results: list[DeploymentResult], tracker: RolloutTracker) -> list[s
             out.append(f"  - {note}")
     out.append("")
     return out
+
+
+def _plan(tracker: RolloutTracker) -> list[str]:
+    """The plan as the engine announced it: the semantic diff per service (images before → after)."""
+    if not tracker.plan:
+        return []
+    return ["<details><summary>Plan</summary>", "", "```text", *tracker.plan, "```", "", "</details>", ""]
 
 
 def _failures(results: list[DeploymentResult]) -> list[str]:
