@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from cd_helpers import info, setup, task_sets
 
-from ecsflow.sim.codedeploy.world import deploy, revision
+from ecsflow.sim.codedeploy.world import deploy, revision, task_definition
 
 MANUAL = pytest.mark.local_aws(clock="manual")
 
@@ -240,3 +240,30 @@ def test_install_is_idempotent_and_a_reset_forgets_deployments(aws) -> None:
     with pytest.raises(ClientError) as gone:
         aws.client("codedeploy").get_deployment(deploymentId=deployment)
     assert error_code(gone) == "DeploymentDoesNotExistException"
+
+
+@MANUAL
+def test_string_revision_with_a_yaml_appspec(aws) -> None:
+    world = setup(aws, termination_wait_minutes=0)
+    ecs = aws.client("ecs")
+    arn = ecs.register_task_definition(**task_definition("web", "public.ecr.aws/nginx/nginx:1.28", 80))[
+        "taskDefinition"
+    ]["taskDefinitionArn"]
+    content = (
+        "version: 0.0\n"
+        "resources:\n"
+        "  - targetService:\n"
+        "      type: AWS::ECS::Service\n"
+        "      properties:\n"
+        f"        taskDefinition: {arn}\n"
+        "        loadBalancerInfo: {containerName: web, containerPort: 80}\n"
+    )
+    deployment = aws.client("codedeploy").create_deployment(
+        applicationName=world.application,
+        deploymentGroupName=world.deployment_group,
+        revision={"revisionType": "String", "string": {"content": content}},
+    )["deploymentId"]
+    aws.advance(120)
+    assert info(aws, deployment)["status"] == "Succeeded"
+    (only,) = task_sets(aws, world)
+    assert only["taskDefinition"] == arn

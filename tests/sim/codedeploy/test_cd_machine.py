@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto.core.exceptions import ServiceException
 
 from ecsflow.sim.codedeploy.configs import PREDEFINED
@@ -320,3 +322,50 @@ def test_a_late_answer_to_a_timed_out_hook_is_refused() -> None:
         d.put_hook_status(hook.execution_id, "Succeeded", T0 + 31 + 3600)
     assert code(late) == "LifecycleEventAlreadyCompletedException"
     assert d.status == "Failed" and d.completed == T0 + 31 + 3600
+
+
+def test_without_a_test_listener_allow_test_traffic_changes_nothing() -> None:
+    d, fx = make(has_test_listener=False)
+    d.advance_to(T0 + 1000)
+    assert d.status == "Succeeded" and not [c for c in fx.calls if c[0] == "route_test"]
+    assert event_statuses(d)["AllowTestTraffic"] == "Succeeded"
+
+
+CONFIGS = [name for name, config in PREDEFINED.items() if config.compute_platform == "ECS"]
+EVENTS_WITH_HOOKS = [
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    config=st.sampled_from(CONFIGS),
+    hooks=st.dictionaries(st.sampled_from(EVENTS_WITH_HOOKS), st.sampled_from(["SUCCEEDED", "FAILED", "timeout"])),
+    steps=st.lists(st.floats(min_value=0.5, max_value=900.0), min_size=1, max_size=40),
+    ready_wait=st.sampled_from([None, 600.0]),
+)
+def test_any_polling_pattern_gives_the_same_history_as_one_jump(
+    config: str, hooks: dict[str, str], steps: list[float], ready_wait: float | None
+) -> None:
+    plan: dict[str, Any] = {
+        "hooks": {event: f"fn-{event}" for event in hooks},
+        "hook_results": dict(hooks),
+        "ready_wait_seconds": ready_wait,
+    }
+    jump, jump_fx = make(config, **plan)
+    polled, polled_fx = make(config, **plan)
+    end = T0 + 10_000.0
+    jump.advance_to(end)
+    t = T0
+    for step in steps:
+        t = min(end, t + step)
+        polled.advance_to(t)
+    polled.advance_to(end)
+    assert [(e.status, e.start, e.end) for e in jump.events] == [(e.status, e.start, e.end) for e in polled.events]
+    assert (jump.status, jump.completed, jump.error) == (polled.status, polled.completed, polled.error)
+    assert jump_fx.calls == polled_fx.calls
+    assert jump.done  # every path ends: success, failure, timeout or the ready-wait stop
