@@ -108,6 +108,17 @@ def test_deployment_configs_api(aws) -> None:
     listener = aws.client("elbv2").describe_listeners(ListenerArns=[world.prod_listener_arn])["Listeners"][0]
     weights = sorted(g["Weight"] for g in listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"])
     assert weights == [25, 75]
+    with pytest.raises(ClientError) as in_use:
+        codedeploy.delete_deployment_config(deploymentConfigName="Canary25Percent2Minutes")
+    assert error_code(in_use) == "DeploymentConfigInUseException"
+    with pytest.raises(ClientError) as predefined:
+        codedeploy.delete_deployment_config(deploymentConfigName="CodeDeployDefault.ECSAllAtOnce")
+    assert error_code(predefined) == "InvalidOperationException"
+    codedeploy.create_deployment_config(
+        deploymentConfigName="Unused", computePlatform="ECS", trafficRoutingConfig={"type": "AllAtOnce"}
+    )
+    codedeploy.delete_deployment_config(deploymentConfigName="Unused")
+    assert "Unused" not in codedeploy.list_deployment_configs()["deploymentConfigsList"]
 
 
 @MANUAL
