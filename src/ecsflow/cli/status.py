@@ -15,6 +15,7 @@ from ecsflow.diff import Masker
 from ecsflow.engines.inspect import ServiceStatus, inspect_service, short
 from ecsflow.engines.revision_log import STATUS_WORDS
 from ecsflow.errors import ExitCode
+from ecsflow.ports import ServiceState
 
 _STATE_STYLE = {"steady": "green", "deploying": "cyan", "failed": "bold red", "missing": "bold red"}
 
@@ -35,6 +36,11 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
     config, targets = select_targets(ctx, services, env)
     masker = Masker(mask_pattern(config))
     ecs = build_ecs(ctx, config)
+    # One DescribeServices per cluster and 10 services (the API's batch limit, in the adapter).
+    states: dict[tuple[str, str], ServiceState] = {}
+    for cluster in dict.fromkeys(t.cluster for t in targets):
+        batch = [t.service for t in targets if t.cluster == cluster]
+        states.update({(cluster, n): s for n, s in ecs.describe_services(cluster, batch).items()})
     results: list[ServiceStatus] = []
     for t in targets:
         rendered = None
@@ -49,6 +55,7 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
                 family=t.config.family if t.config else None,
                 rendered=rendered,
                 masker=masker,
+                state=states.get((t.cluster, t.service)),
             )
         )
     view = View(ctx, masker=masker)

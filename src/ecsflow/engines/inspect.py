@@ -95,15 +95,17 @@ def inspect_service(
     family: str | None = None,
     rendered: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
     masker: Masker | None = None,
+    state: ServiceState | None = None,
 ) -> ServiceStatus:
-    """The status of one service.
+    """The status of one service (``state``: its DescribeServices result, when the caller batched it).
 
     ``rendered`` (the task definition from the repository, or a function of the running
     revision's body that renders it, so placeholders can take the running images) adds the
     file check.
     """
     name = key or f"{cluster}/{service}"
-    state = ecs.describe_services(cluster, [service]).get(service)
+    if state is None:
+        state = ecs.describe_services(cluster, [service]).get(service)
     if state is None or state.status == "INACTIVE":
         return ServiceStatus(
             name,
