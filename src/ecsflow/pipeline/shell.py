@@ -44,6 +44,7 @@ class CommandTimedOut(Exception):
     """The build's deadline passed while a command ran; the session was ended."""
 
 
+_RESTORE_FLAGS = 'case "${__ecsflow_flags-}" in *v*) set -v;; esac; case "${__ecsflow_flags-}" in *x*) set -x;; esac; '
 _POLL_SECONDS = 0.2  # how often a silent command is checked for a dead shell
 
 
@@ -150,18 +151,26 @@ class ShellSession:
         ``expired`` is asked while the command runs; when it says yes the shell and everything
         it started are killed and ``CommandTimedOut`` is raised.
         """
-        return self._exchange(command, on_line, expired)
+        return self._exchange(command, on_line, expired, user=True)
 
-    def _exchange(self, script: str, on_line: LineSink | None, expired: Expired | None = None) -> int:
+    def _exchange(
+        self, script: str, on_line: LineSink | None, expired: Expired | None = None, *, user: bool = False
+    ) -> int:
         if self._proc is None:
             self.start()
         self._counter += 1
         path = self._dir / f"command-{self._counter}.sh"
-        path.write_text(script + "\n", encoding="utf-8")
+        # A user's `set -x`/`set -v` is switched off around our own bookkeeping (so traces show
+        # only their commands) and switched back on at the start of their next command, on the
+        # same line so line numbers in shell messages stay the user's.
+        path.write_text((_RESTORE_FLAGS if user else "") + script.rstrip("\n") + "\n", encoding="utf-8")
+        save = "__ecsflow_flags=$-; " if user else ""
+        half = len(self._token) // 2
         self._send(
-            f". {_quote(str(path))} </dev/null; __ecsflow_rc=$?; "
+            f". {_quote(str(path))} </dev/null; {{ __ecsflow_rc=$?; {save}set +xv; }} 2>/dev/null; "
             f"export -p > {_quote(str(self._env_file))} 2>/dev/null; pwd > {_quote(str(self._pwd_file))}; "
-            f"printf '%s:%s\\n' {self._token} \"$__ecsflow_rc\" >&{self._fd}\n"
+            # The token is printed in two halves so that no trace of this line contains it whole.
+            f"printf '%s%s:%s\\n' {self._token[:half]} {self._token[half:]} \"$__ecsflow_rc\" >&{self._fd}\n"
         )
         return self._wait(on_line, str(path), expired)
 

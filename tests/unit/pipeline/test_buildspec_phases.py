@@ -393,3 +393,48 @@ phases:
     )
     assert run.result.status == "SUCCEEDED"
     assert run.output() == ["to-four", "to-three"]
+
+
+def test_set_x_traces_only_the_users_commands(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+phases:
+  build:
+    commands:
+      - set -x
+      - echo traced
+      - "false"
+    finally:
+      - set +x
+      - echo quiet
+""",
+    )
+    build = run.result.phase("BUILD")
+    assert build is not None
+    assert [c.exit_code for c in build.commands] == [0, 0, 1, 0, 0]
+    lines = run.output()
+    assert lines[-1] == "quiet"
+    assert "traced" in lines
+    assert [line.lstrip("+ ") for line in lines if line.startswith("+")] == ["echo traced", "false", "set +x"]
+    assert not any("ecsflow" in line for line in lines)  # no trace of the session's own bookkeeping
+
+
+def test_set_v_echoes_only_the_users_commands(tmp_path: Path) -> None:
+    run = run_build(
+        tmp_path,
+        """
+version: 0.2
+phases:
+  build:
+    commands:
+      - set -v
+      - |
+        echo one
+        echo two
+""",
+    )
+    assert run.result.status == "SUCCEEDED"
+    assert not any("ecsflow" in line for line in run.output())
+    assert run.output() == ["one", "echo two", "two"]  # the first line was read before -v came back on
