@@ -57,3 +57,37 @@ def test_indexed_matching_equals_matching_every_path(pattern: str, changed: list
 def test_star_never_crosses_a_slash_but_double_star_does(path: str) -> None:
     assert matches("*", path) == ("/" not in path)
     assert matches("**", path)
+
+
+_valid_patterns = st.sampled_from(["**", "a/**", "b/*", "**/*.1", "*", "a/b*", "{a,b}/**", "**/a", "?/*", "[ab]/**"])
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(_valid_patterns, max_size=3, unique=True),
+    st.lists(_valid_patterns, max_size=3, unique=True),
+    st.lists(paths, max_size=25),
+)
+def test_file_paths_criterion_equals_the_definition(
+    includes: list[str], excludes: list[str], changed: list[str]
+) -> None:
+    """A file passes when it matches an include (any file, without includes) and no exclude;
+    each passing file is attributed to the first include that matches it."""
+    from ecsflow.pipeline.matching import match_file_paths
+    from ecsflow.pipeline.triggers import Criteria
+
+    found = match_file_paths(Criteria(tuple(includes), tuple(excludes)), PathIndex(changed))
+    expected: dict[str, str] = {}
+    removed: dict[str, str] = {}
+    for path in set(changed):
+        include = next((p for p in includes or ["**"] if matches(p, path)), None)
+        if include is None:
+            continue
+        exclude = next((p for p in excludes if matches(p, path)), None)
+        if exclude is None:
+            expected[path] = include
+        else:
+            removed[path] = exclude
+    assert {f: r.pattern for r in found.included for f in r.files} == expected
+    assert {f: r.pattern for r in found.excluded for f in r.files} == removed
+    assert found.passed == len(expected)
