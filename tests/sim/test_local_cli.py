@@ -87,8 +87,9 @@ def test_detached_lifecycle(tmp_path: Path, detached: ServerState) -> None:
     assert "ecs:ListClusters" in table
     row = next(line for line in table.splitlines() if line.startswith("ecs:ListClusters")).split()
     assert row[1:] == ["2", "3", "1"]
-    counts = json.loads(ecsflow(tmp_path, "--output", "json", "local", "calls").stdout)
+    counts = json.loads(ecsflow(tmp_path, "--output", "json", "local", "calls", "--reset").stdout)
     assert counts["operations"]["ecs:ListClusters"] == {"calls": 2, "attempts": 3, "errors": 1}
+    assert json.loads(ecsflow(tmp_path, "--output", "json", "local", "calls").stdout)["operations"] == {}
 
     assert "now 1767225630" in ecsflow(tmp_path, "local", "advance", "30").stdout
     assert "reset (seed 4)" in ecsflow(tmp_path, "local", "reset", "--seed", "4").stdout

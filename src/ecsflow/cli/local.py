@@ -95,8 +95,16 @@ def _emit(data: Any, text: str) -> None:
     help="Scenario file (YAML or JSON): service behaviour and API faults.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of ids (reset repeats a run byte for byte).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (method, path, status) to stderr.")
 def up(
-    port: int, detach: bool, clock: str, speed: float, poll_step: float, scenario_file: str | None, seed: int
+    port: int,
+    detach: bool,
+    clock: str,
+    speed: float,
+    poll_step: float,
+    scenario_file: str | None,
+    seed: int,
+    verbose: bool,
 ) -> None:
     """Start the local AWS (foreground unless --detach)."""
     from ecsflow.sim.scenario import load_scenario_file
@@ -124,6 +132,8 @@ def up(
         ]
         if scenario_file:
             args += ["--scenario", str(Path(scenario_file).resolve())]
+        if verbose:
+            args.append("--verbose")  # request lines go to the log file
         state = start_detached(args, state_dir)
         _emit(
             {"endpoint_url": state.endpoint_url, "pid": state.pid, "port": state.port, "log": state.log},
@@ -131,6 +141,15 @@ def up(
             'use it with: eval "$(ecsflow local env)"   stop it with: ecsflow local down',
         )
         return
+
+    if verbose:
+        import logging
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        server_log = logging.getLogger("ecsflow.sim.server")
+        server_log.addHandler(handler)
+        server_log.setLevel(logging.DEBUG)
 
     def ready(state: Any) -> None:
         click.echo(
@@ -214,9 +233,13 @@ def scenario(file: str) -> None:
 
 
 @local.command("calls")
-def calls() -> None:
+@click.option("--reset", "zero", is_flag=True, help="Zero the counts after printing them (between two tool runs).")
+def calls(zero: bool) -> None:
     """Per-operation counts: logical calls and HTTP attempts (retries included)."""
-    answer = _client().get("calls")
+    client = _client()
+    answer = client.get("calls")
+    if zero:
+        client.request("DELETE", "calls")
     rows = [(name, c["calls"], c["attempts"], c["errors"]) for name, c in answer["operations"].items()]
     total = answer["total"]
     width = max([len("operation"), *(len(r[0]) for r in rows)])

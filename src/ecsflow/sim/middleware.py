@@ -18,6 +18,7 @@ API unchanged (not counted).
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -29,6 +30,8 @@ from ecsflow.sim.runtime import Runtime
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CONTROL_PREFIX = "/_ecsflow/"
+# ``ecsflow local up --verbose`` shows these lines: one per AWS request.
+log = logging.getLogger("ecsflow.sim.server")
 
 
 class DroppedConnection(ConnectionAbortedError):
@@ -61,6 +64,7 @@ class SimMiddleware:
         fault = runtime.faults.decide(ctx.scenario, info.name, ctx.clock.now())
         if fault is not None:
             runtime.counter.record_error(info)
+            log.debug("%s fault %s", info.name, fault)
             if fault is Fault.DROP:
                 _close(environ)
                 raise DroppedConnection(f"ecsflow local: dropped {info.name} (fault scenario)")
@@ -83,6 +87,7 @@ class SimMiddleware:
         body = list(self.app(environ, capture))  # produced under the lock
         if seen and seen[0] >= 400:
             runtime.counter.record_error(info)
+        log.debug("%s %s", info.name, seen[0] if seen else "-")
         return body
 
 

@@ -30,10 +30,9 @@ def _handler_class() -> type[Any]:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     class Handler(MotoRequestHandler):
-        # One line per request at DEBUG (``ecsflow local up`` shows them with --verbose).
+        # The middleware logs AWS requests by operation name; werkzeug's lines stay quiet.
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("%s %s %s", self.command, self.path, code)
+            return
 
         def log_error(self, format: str, *args: Any) -> None:
             log.debug(format, *args)
