@@ -15,6 +15,7 @@ Semantics (CodeBuild buildspec reference, AWS-SEMANTICS §9.1):
   without it the folder is ``primary`` or the secondary artifact's identifier.
 * A ``files`` pattern that matches nothing is skipped with a warning; no file matched at all:
   CodeBuild fails UPLOAD_ARTIFACTS with "no matching artifact paths found".
+* ``.ecsflow/`` (ecsflow's own folder) and the artifacts folder itself are never collected.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ecsflow.pipeline.build_spec import ArtifactSpec
+
+PRIVATE_DIR = ".ecsflow"  # ecsflow's own folder in a project (gitignored)
 
 
 @dataclass(frozen=True)
@@ -82,19 +85,19 @@ def _has_glob(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
-def _walk(base: Path, skip: Path | None) -> list[str]:
+def _walk(base: Path, skip: frozenset[Path]) -> list[str]:
     out: list[str] = []
     for root, dirs, files in os.walk(base):
         here = Path(root)
-        if skip is not None:
-            dirs[:] = [d for d in dirs if (here / d).resolve() != skip]
+        if skip:
+            dirs[:] = [d for d in dirs if (here / d).resolve() not in skip]
         dirs.sort()
         for name in sorted(files):
             out.append((here / name).relative_to(base).as_posix())
     return out
 
 
-def _bases(spec: ArtifactSpec, source_dir: Path, skip: Path | None) -> list[Path]:
+def _bases(spec: ArtifactSpec, source_dir: Path, skip: frozenset[Path]) -> list[Path]:
     if not spec.base_directory:
         return [source_dir]
     base = spec.base_directory.strip().removeprefix("./").rstrip("/")
@@ -104,8 +107,8 @@ def _bases(spec: ArtifactSpec, source_dir: Path, skip: Path | None) -> list[Path
     found: list[Path] = []
     for root, dirs, _files in os.walk(source_dir):
         here = Path(root)
-        if skip is not None:
-            dirs[:] = [d for d in dirs if (here / d).resolve() != skip]
+        if skip:
+            dirs[:] = [d for d in dirs if (here / d).resolve() not in skip]
         dirs.sort()
         for d in dirs:
             rel = (here / d).relative_to(source_dir).as_posix()
@@ -115,7 +118,7 @@ def _bases(spec: ArtifactSpec, source_dir: Path, skip: Path | None) -> list[Path
 
 
 def select_files(
-    spec: ArtifactSpec, source_dir: Path, skip: Path | None = None
+    spec: ArtifactSpec, source_dir: Path, skip: frozenset[Path] = frozenset()
 ) -> tuple[list[tuple[Path, str]], list[str]]:
     """(source file, path inside the artifact) for every selected file, in path order, and the
     ``files`` patterns that matched nothing."""
@@ -139,7 +142,9 @@ def collect(spec: ArtifactSpec, source_dir: Path, out_root: Path, name: str | No
     """Copy the selected files into ``out_root/<name>`` (a fresh folder)."""
     folder = name or spec.identifier
     target = out_root / folder
-    skip = out_root.resolve() if out_root.resolve().is_relative_to(source_dir.resolve()) else None
+    # ecsflow's own folder (local AWS state, default artifacts) and the output folder are never
+    # collected, or each build would package the previous one.
+    skip = frozenset({out_root.resolve(), (source_dir / PRIVATE_DIR).resolve()})
     selected, unmatched = select_files(spec, source_dir, skip)
     if target.exists():
         shutil.rmtree(target)  # never leave a previous build's files looking like this build's

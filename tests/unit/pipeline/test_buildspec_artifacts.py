@@ -159,12 +159,15 @@ artifacts:
 def test_artifacts_folder_inside_source_is_not_collected_again(tmp_path: Path) -> None:
     spec = "version: 0.2\nphases:\n  build:\n    commands: ['true']\nartifacts:\n  files: ['**/*']\n"
     inside = tmp_path / "src" / ".ecsflow" / "artifacts"
-    first = run_build(tmp_path, spec, files={"a.txt": "a"}, artifacts_dir=inside)
+    state = {".ecsflow/local/state.json": "{}"}  # e.g. the local AWS's state folder
+    first = run_build(tmp_path, spec, files={"a.txt": "a", **state}, artifacts_dir=inside)
     assert _files(inside / "primary") == ["a.txt"]
     second = run_build(tmp_path, spec, artifacts_dir=inside)
     assert second.result.status == "SUCCEEDED"
     assert first.artifacts == second.artifacts
     assert _files(inside / "primary") == ["a.txt"]  # not .ecsflow/artifacts/primary/a.txt
+    third = run_build(tmp_path, spec, artifacts_dir=tmp_path / "elsewhere")
+    assert _files(third.artifacts / "primary") == ["a.txt"]  # .ecsflow/ is never packaged
 
 
 def test_same_folder_name_twice_fails(tmp_path: Path) -> None:
