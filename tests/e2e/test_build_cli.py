@@ -153,3 +153,22 @@ def test_missing_parameter_is_reported_before_the_build(run_cli, local_aws: Loca
     assert "env.parameter-store.X: parameter '/nope' does not exist" in err
     assert "Entering phase" not in out
     assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("git_on_path", [True, False])
+def test_source_outside_git_leaves_source_variables_unset(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_on_path: bool
+) -> None:  # type: ignore[no-untyped-def]
+    if not git_on_path:
+        empty = tmp_path / "empty-bin"
+        empty.mkdir()
+        monkeypatch.setenv("PATH", str(empty))
+    source = tmp_path / "plain"
+    source.mkdir()
+    (source / "buildspec.yml").write_text(
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        "      - 'echo \"v=${CODEBUILD_RESOLVED_SOURCE_VERSION-unset} u=${CODEBUILD_SOURCE_REPO_URL-unset}\"'\n"
+    )
+    code, out, err = run_cli("build", "--source-dir", str(source))
+    assert code == 0, out + err
+    assert "v=unset u=unset" in out

@@ -125,6 +125,18 @@ def _append_exported(path: Path, variables: Mapping[str, str]) -> None:
         out.write("\n".join(lines) + "\n")
 
 
+def _source_facts(source: Path) -> tuple[str | None, str | None]:
+    """The checked-out commit and origin URL, when the source is a Git checkout and git exists."""
+    from ecsflow.errors import OperationFailed
+    from ecsflow.pipeline.git import Git, subprocess_runner
+
+    git = Git(subprocess_runner(source))
+    try:
+        return git.head(), git.remote_url()
+    except OperationFailed:
+        return None, None  # no git here: the CODEBUILD_*SOURCE* variables stay unset, as for S3 sources
+
+
 def _result_payload(result: BuildResult) -> dict[str, Any]:
     return {
         "buildId": result.build_id,
@@ -195,7 +207,6 @@ def build(
     from ecsflow.pipeline.build_env import BuildContext
     from ecsflow.pipeline.build_spec import read_build_spec
     from ecsflow.pipeline.buildspec_runner import BuildspecRunner
-    from ecsflow.pipeline.git import Git, subprocess_runner
     from ecsflow.ports import SystemClock
 
     ctx = get_context()
@@ -211,13 +222,13 @@ def build(
             hint="give the buildspec path, or run in the folder that has buildspec.yml",
         ) from exc
     spec = read_build_spec(parse_buildspec(content, str(spec_path)))
-    git = Git(subprocess_runner(source))
+    source_version, repo_url = _source_facts(source)
     context = BuildContext(
         source_dir=source,
         project=project,
         build_number=build_number,
-        source_version=git.head(),
-        source_repo_url=git.remote_url(),
+        source_version=source_version,
+        source_repo_url=repo_url,
         region=ctx.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         base_env=dict(os.environ),
         overrides=overrides,
