@@ -109,3 +109,15 @@ def test_remembered_invocation_ids_are_bounded(monkeypatch: pytest.MonkeyPatch) 
         counter.record(_info(invocation, 1))
     counter.record(_info("a", 2))  # "a" was forgotten: counted as a new call
     assert counter.snapshot()["operations"]["ecs:DescribeServices"] == {"calls": 4, "attempts": 5, "errors": 0}
+
+
+@pytest.mark.usefixtures("no_backoff")
+@pytest.mark.parametrize("inprocess", [False, True], ids=["http", "in-process"])
+def test_an_operation_moto_lacks_is_a_retried_500_in_both_modes(local_aws: LocalAWS, inprocess: bool) -> None:
+    from botocore.exceptions import ClientError
+
+    cp = local_aws.client("codepipeline", inprocess=inprocess, config=Config(retries={"mode": "standard"}))
+    with pytest.raises(ClientError) as caught:
+        cp.get_pipeline_state(name="release")  # not implemented by moto 5.2.5 (contract test)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert local_aws.calls()["operations"]["codepipeline:GetPipelineState"] == {"calls": 1, "attempts": 3, "errors": 3}

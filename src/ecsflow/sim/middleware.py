@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,7 +85,20 @@ class SimMiddleware:
             seen.append(int(status.split(" ", 1)[0]))
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
-        body = list(self.app(environ, capture))  # produced under the lock
+        try:
+            body = list(self.app(environ, capture))  # produced under the lock
+        except Exception as exc:  # moto failed (an unimplemented operation, a moto bug)
+            # Answer as moto's own server does, a 500 that SDKs retry, so that HTTP and
+            # in-process clients see the same thing; the traceback goes to the log.
+            log.warning("%s failed inside moto: %s: %s", info.name, type(exc).__name__, exc, exc_info=True)
+            text = f"ecsflow local: {info.name} failed inside moto: {type(exc).__name__}: {exc}".encode()
+            headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))]
+            if seen:  # moto had started its response: WSGI wants exc_info to replace it
+                start_response("500 Internal Server Error", headers, sys.exc_info())
+            else:
+                start_response("500 Internal Server Error", headers)
+            seen[:] = [500]
+            body = [text]
         if seen and seen[0] >= 400:
             runtime.counter.record_error(info)
         log.debug("%s %s", info.name, seen[0] if seen else "-")

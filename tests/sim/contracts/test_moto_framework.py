@@ -55,7 +55,12 @@ def test_ecr_image_pushed_at_reads_the_wall_clock(moto_does: dict[str, Any]) -> 
 
 
 def test_codepipeline_job_results_are_missing(moto_does: dict[str, Any]) -> None:
-    for name in ("codepipeline_put_job_success_result", "codepipeline_put_job_failure_result"):
+    # GetPipelineState: not simulated either; tests use it as "an operation moto lacks"
+    for name in (
+        "codepipeline_put_job_success_result",
+        "codepipeline_put_job_failure_result",
+        "codepipeline_get_pipeline_state",
+    ):
         assert moto_does[name]["raised"] == "NotImplementedError", name
 
 
