@@ -59,7 +59,10 @@ class SimServer:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ecsflow-local", daemon=True)
+        # A short poll interval makes stop() quick (tests start and stop servers).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="ecsflow-local", daemon=True
+        )
         self._thread.start()
 
     def serve_forever(self) -> None:
