@@ -48,6 +48,12 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True).stdout.strip()
 
 
+@pytest.fixture(autouse=True)
+def _no_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CI runner's own summary file must not receive these tests' builds.
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
@@ -172,3 +178,25 @@ def test_source_outside_git_leaves_source_variables_unset(
     code, out, err = run_cli("build", "--source-dir", str(source))
     assert code == 0, out + err
     assert "v=unset u=unset" in out
+
+
+def test_markdown_summary_to_github_step_summary_and_file(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    step = tmp_path / "step_summary.md"
+    step.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    (tmp_path / "buildspec.yml").write_text(
+        "version: 0.2\nenv:\n  exported-variables: [TAG]\nphases:\n  build:\n"
+        "    commands: [export TAG=v1, 'false']\n  post_build:\n    commands: ['true']\n"
+    )
+    summary = tmp_path / "summary.md"
+    code, _, _ = run_cli("build", "--source-dir", str(tmp_path), "--summary", str(summary))
+    assert code == 1
+    text = summary.read_text()
+    assert text.startswith("### ecsflow build `ecsflow-local:")
+    assert ": FAILED\n" in text.splitlines()[0] + "\n"
+    assert "| BUILD | FAILED | Error while executing command: false. Reason: exit status 1 |" in text
+    assert "| POST_BUILD | SUCCEEDED |  |" in text
+    assert "- `TAG` = `v1`" in text
+    assert step.read_text() == "earlier step\n" + text

@@ -137,6 +137,44 @@ def _source_facts(source: Path) -> tuple[str | None, str | None]:
         return None, None  # no git here: the CODEBUILD_*SOURCE* variables stay unset, as for S3 sources
 
 
+def markdown_summary(result: BuildResult) -> str:
+    """A Markdown summary of the build: phases, the failing command, exported variables, artifacts."""
+    lines = [
+        f"### ecsflow build `{result.build_id}`: {result.status}",
+        "",
+        "| phase | status | detail |",
+        "|---|---|---|",
+    ]
+    for phase in result.phases:
+        detail = phase.message.replace("|", "\\|")
+        lines.append(f"| {phase.phase} | {phase.status} | {detail} |")
+    if result.exported_variables:
+        lines += ["", "Exported variables:", ""]
+        lines += [f"- `{name}` = `{value}`" for name, value in result.exported_variables.items()]
+    if result.artifacts:
+        lines += ["", "Artifacts:", ""]
+        lines += [f"- {a.identifier}: {len(a.files)} files in `{a.name}/`" for a in result.artifacts]
+    return "\n".join(lines) + "\n"
+
+
+def _write_summary(result: BuildResult, summary_path: str | None) -> None:
+    targets: list[tuple[str, str]] = []
+    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        targets.append((step_summary, "a"))  # GitHub Actions shows this file on the run's page
+    if summary_path:
+        targets.append((summary_path, "w"))
+    text = markdown_summary(result)
+    for path, mode in targets:
+        try:
+            with Path(path).open(mode, encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the Markdown summary to {path}: {exc.strerror}",
+                hint="give a writable path with --summary, or unset GITHUB_STEP_SUMMARY",
+            ) from exc
+
+
 def _result_payload(result: BuildResult) -> dict[str, Any]:
     return {
         "buildId": result.build_id,
@@ -193,6 +231,7 @@ def _result_payload(result: BuildResult) -> dict[str, Any]:
     default=None,
     help="Also write exported-variables to this file as NAME=value lines (e.g. $GITHUB_OUTPUT).",
 )
+@click.option("--summary", "summary_path", default=None, metavar="FILE", help="Write a Markdown summary here.")
 def build(
     buildspec: str | None,
     source_dir: str,
@@ -202,6 +241,7 @@ def build(
     build_number: int,
     timeout_minutes: int | None,
     exported_file: str | None,
+    summary_path: str | None,
 ) -> int:
     from ecsflow.artifacts.buildspec import parse_buildspec
     from ecsflow.pipeline.build_env import BuildContext
@@ -239,6 +279,7 @@ def build(
     out_dir = Path(artifacts_dir).resolve() if artifacts_dir else source / DEFAULT_ARTIFACTS
     timeout = None if timeout_minutes is None else timeout_minutes * 60.0
     result = runner.run(spec, context, out_dir, timeout_seconds=timeout)
+    _write_summary(result, summary_path)
     if exported_file and result.exported_variables:
         _append_exported(Path(exported_file), result.exported_variables)
     if ctx.json_output:
