@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from ecsflow.errors import OperationFailed
@@ -39,3 +43,20 @@ def test_a_second_server_in_the_same_process_is_refused(local_aws: LocalAWS) -> 
         LocalAWS().start()
     # the running one is unaffected
     assert local_aws.client("ecs").list_clusters()["clusterArns"] == []
+
+
+def test_the_cli_refuses_an_untested_moto_with_a_clear_error(tmp_path: Path) -> None:
+    # A fresh interpreter whose moto claims another version; nothing may start.
+    script = (
+        "import sys, moto\n"
+        "moto.__version__ = '5.3.0'\n"
+        "from ecsflow.cli.main import run\n"
+        "sys.exit(run(['local', 'up', '--port', '0']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "error: the local AWS needs moto 5.2.5, but moto 5.3.0 is installed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / ".ecsflow" / "local" / "state.json").exists()

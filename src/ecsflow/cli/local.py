@@ -90,9 +90,10 @@ def _emit(data: Any, text: str) -> None:
 @click.option(
     "--scenario",
     "scenario_file",
+    envvar="ECSFLOW_LOCAL_SCENARIO",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Scenario file (YAML or JSON): service behaviour and API faults.",
+    help="Scenario file (YAML or JSON): service behaviour and API faults [env: ECSFLOW_LOCAL_SCENARIO].",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of ids (reset repeats a run byte for byte).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (method, path, status) to stderr.")
