@@ -150,3 +150,15 @@ def test_lambda_runs_without_docker(local_aws: LocalAWS) -> None:
     assert "FunctionError" not in answer
     assert json.loads(answer["Payload"].read()) == {"x": 1}
     assert local_aws.calls()["operations"]["lambda:Invoke"] == {"calls": 1, "attempts": 1, "errors": 0}
+
+
+def test_moto_api_reset_resets_the_simulation_too(local_aws: LocalAWS) -> None:
+    local_aws.client("ecs").create_cluster(clusterName="gone")
+    local_aws.advance(60)
+    local_aws.client("codepipeline").put_job_success_result(jobId="job-1")
+    request = urllib.request.Request(f"{local_aws.endpoint_url}/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert json.loads(resp.read()) == {"status": "ok"}
+    assert local_aws.now() == 1_767_225_600.0
+    assert local_aws.job_results() == []
+    assert local_aws.client("ecs").list_clusters()["clusterArns"] == []

@@ -53,6 +53,13 @@ class SimMiddleware:
             return self.control(environ, start_response)
         ctx = self.runtime.ctx
         with ctx.lock:
+            if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+                # A client that resets moto the moto way resets the whole simulation too,
+                # or ecsflow's deployments would outlive the resources they belong to.
+                self.runtime.reset()
+                body = b'{"status": "ok"}'
+                start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+                return [body]
             if path.startswith("/moto-api") or path == "/favicon.ico":
                 return list(self.app(environ, start_response))
             return self._aws(environ, start_response)
