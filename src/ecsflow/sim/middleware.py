@@ -85,7 +85,6 @@ class SimMiddleware:
             status, headers, payload = error_response(info, code, message, status)
             start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
             return [payload]
-        ctx.sync(observing=info.name in ctx.observing_operations)
         seen: list[int] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -93,12 +92,13 @@ class SimMiddleware:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         try:
+            ctx.sync(observing=info.name in ctx.observing_operations)
             body = list(self.app(environ, capture))  # produced under the lock
-        except Exception as exc:  # moto failed (an unimplemented operation, a moto bug)
+        except Exception as exc:  # an operation moto lacks, or a bug in moto or the simulator
             # Answer as moto's own server does, a 500 that SDKs retry, so that HTTP and
             # in-process clients see the same thing; the traceback goes to the log.
-            log.warning("%s failed inside moto: %s: %s", info.name, type(exc).__name__, exc, exc_info=True)
-            text = f"ecsflow local: {info.name} failed inside moto: {type(exc).__name__}: {exc}".encode()
+            log.warning("%s failed: %s: %s", info.name, type(exc).__name__, exc, exc_info=True)
+            text = f"ecsflow local: {info.name} failed: {type(exc).__name__}: {exc}".encode()
             headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))]
             if seen:  # moto had started its response: WSGI wants exc_info to replace it
                 start_response("500 Internal Server Error", headers, sys.exc_info())
