@@ -64,7 +64,7 @@ def rollback(
     with make_reporter(ctx, summary_path=summary_path, masker=masker, title="ecsflow rollback") as reporter:
         engine = deploy_engine(aws_options(ctx), config, sink=reporter.sink, masker=masker)
         chosen = find_rollback_target(engine.ecs, target.cluster, target.service, to=to)
-        announce_target(reporter.sink, target.key, chosen)
+        announce_target(reporter.sink, target.key, chosen, at=engine.clock.now())
         if dry_run:
             results = [
                 DeploymentResult(
@@ -81,7 +81,7 @@ def rollback(
     return int(worst_exit_code([r.outcome for r in results]))
 
 
-def announce_target(sink: EventSink, key: str, chosen: RollbackTarget) -> None:
+def announce_target(sink: EventSink, key: str, chosen: RollbackTarget, *, at: float) -> None:
     text = f"rollback {short(chosen.current)} → {short(chosen.task_definition)}: {chosen.reason}"
     entry = chosen.entry
     if entry is not None:
@@ -92,7 +92,7 @@ def announce_target(sink: EventSink, key: str, chosen: RollbackTarget) -> None:
         if entry.record and entry.record.commit:
             text += f", commit {entry.record.commit[:12]}"
         text += ")"
-    sink(Message(time.time(), key, text))
+    sink(Message(at, key, text))
 
 
 def run_rollback(
