@@ -34,6 +34,7 @@ DEFAULT_SPEED = 20.0
 class Act:
     title: str
     expected: str
+    intro: str = ""
     actual: str = "not run"
     ok: bool = False
     seconds: float = 0.0
@@ -62,13 +63,23 @@ def demo(speed: float, keep_dir: str | None) -> int:
     view = View(ctx)
     started = time.monotonic()
     acts = [
-        Act("create the example world", "service web steady on web:1"),
-        Act("deploy a new image (web:v2)", str(Outcome.SUCCEEDED)),
-        Act("deploy a broken image (web:broken)", str(Outcome.ROLLED_BACK)),
+        Act(
+            "create the example world",
+            "service web steady on web:1",
+            "a VPC, ECR repository web (image v1), log group, role, cluster demo, service web with 2 tasks",
+        ),
+        Act("deploy a new image (web:v2)", str(Outcome.SUCCEEDED), "push web:v2, then: ecsflow deploy web --tag v2"),
+        Act(
+            "deploy a broken image (web:broken)",
+            str(Outcome.ROLLED_BACK),
+            "push web:broken (its tasks exit 1), then: ecsflow deploy web --tag broken",
+        ),
         Act("ecsflow status", "web runs the v2 revision, no drift"),
         Act("ecsflow history", "rolled back, succeeded, succeeded (newest first)"),
     ]
     _banner(view, speed, ctx)
+    if ctx.endpoint_url is None:
+        view.line("starting the local AWS…", style="dim")
     with open_endpoint(ctx.endpoint_url, speed) as endpoint:
         folder = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="ecsflow-demo-"))
         folder.mkdir(parents=True, exist_ok=True)
@@ -87,6 +98,8 @@ def _run_acts(ctx: CliContext, view: View, endpoint: LocalEndpoint, folder: Path
     ]
     for n, (act, step) in enumerate(zip(acts, steps, strict=True), 1):
         _heading(view, n, act.title)
+        if act.intro:
+            view.line(act.intro, style="dim")
         t0 = time.monotonic()
         act.ok, act.actual = step()
         act.seconds = time.monotonic() - t0
