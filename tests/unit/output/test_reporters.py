@@ -105,12 +105,21 @@ def test_no_markdown_without_a_target(tmp_path: Path) -> None:
     assert reporter.summary_markdown is None
 
 
-def test_unwritable_summary_path_is_a_user_error(tmp_path: Path) -> None:
+def test_unwritable_summary_path_is_refused_before_anything_starts(tmp_path: Path) -> None:
     from ecsflow.errors import InputError
 
-    reporter = PlainReporter(io.StringIO(), summary_path=str(tmp_path / "missing" / "s.md"))
-    with pytest.raises(InputError, match="cannot write the Markdown summary"):
-        reporter.finish([SUCCEEDED])
+    with pytest.raises(InputError, match="does not exist"):
+        make_reporter(CliContext(), summary_path=str(tmp_path / "missing" / "s.md"), out=io.StringIO(), environ={})
+    with pytest.raises(InputError, match="is a folder"):
+        make_reporter(CliContext(), summary_path=str(tmp_path), out=io.StringIO(), environ={})
+
+
+def test_a_summary_that_fails_late_only_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = io.StringIO()
+    reporter = PlainReporter(out, summary_path=str(tmp_path / "gone" / "s.md"))
+    reporter.finish([SUCCEEDED])  # the folder vanished after the check: the outcome still prints
+    assert "exit code 0 (ok)" in out.getvalue()
+    assert "warning: cannot write the Markdown summary" in capsys.readouterr().err
 
 
 def test_sink_is_safe_from_many_threads() -> None:

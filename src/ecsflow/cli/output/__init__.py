@@ -24,10 +24,16 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from ecsflow.cli.context import CliContext
-from ecsflow.cli.output.reporter import JsonReporter, PlainReporter, Reporter, result_payload
+from ecsflow.cli.output.reporter import (
+    JsonReporter,
+    PlainReporter,
+    Reporter,
+    check_summary_path,
+    result_payload,
+)
 from ecsflow.diff import Masker
 
-__all__ = ["JsonReporter", "PlainReporter", "Reporter", "make_reporter", "result_payload"]
+__all__ = ["JsonReporter", "PlainReporter", "Reporter", "check_summary_path", "make_reporter", "result_payload"]
 
 
 def make_reporter(
@@ -41,6 +47,7 @@ def make_reporter(
     title: str = "ecsflow deploy",
 ) -> Reporter:
     """The reporter for this invocation (``out``/``environ`` default to stdout/os.environ)."""
+    check_summary_path(summary_path)
     stream = out or sys.stdout
     env = os.environ if environ is None else environ
     m = masker or Masker.from_env(env, mask_pattern)

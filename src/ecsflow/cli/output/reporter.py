@@ -11,6 +11,8 @@ environment values never reach a log, a terminal, a JSON line or a summary file.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -96,11 +98,9 @@ class Reporter:
                 with Path(path).open(mode, encoding="utf-8") as fh:
                     fh.write(text + ("\n" if mode == "a" else ""))
             except OSError as exc:
-                raise InputError(
-                    f"cannot write the Markdown summary to {path}: {exc.strerror}",
-                    [Problem(str(exc.strerror), file=path)],
-                    hint="give a writable path with --summary, or unset GITHUB_STEP_SUMMARY",
-                ) from exc
+                # The deployment's outcome (and exit code) matters more than its summary: warn only.
+                # check_summary_path() refused unwritable targets before anything started.
+                sys.stderr.write(f"warning: cannot write the Markdown summary to {path}: {exc.strerror}\n")
 
     def close(self) -> None:
         """Stop any live display (idempotent)."""
@@ -190,3 +190,24 @@ def result_payload(results: list[DeploymentResult]) -> dict[str, Any]:
             {**asdict(r), "exit_code": int(r.exit_code), "duration_seconds": result_duration(r)} for r in results
         ],
     }
+
+
+def check_summary_path(path: str | None) -> None:
+    """Refuse a ``--summary`` target that cannot be written, before any AWS call."""
+    if not path:
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path()
+    problem = None
+    if target.is_dir():
+        problem = "is a folder"
+    elif not folder.is_dir():
+        problem = f"folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        problem = "is not writable"
+    if problem:
+        raise InputError(
+            f"--summary {path}: {problem}",
+            [Problem(problem, "--summary", path)],
+            hint="give a writable file path (its folder must exist)",
+        )
