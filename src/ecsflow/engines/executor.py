@@ -67,8 +67,11 @@ class Executor:
             if plan.action is RevisionAction.REUSE:
                 self.sink(RevisionRegistered(self.clock.now(), plan.key, plan.target, reused=True))
             return plan.target
-        if plan.shared_with and plan.shared_with in self.registered:
-            arn = self.registered[plan.shared_with].arn
+        # Whichever of the services sharing a registration runs first registers it (groups may
+        # order a sharer before its owner); the others reuse it.
+        owner = plan.shared_with or plan.key
+        if owner in self.registered:
+            arn = self.registered[owner].arn
             self.sink(RevisionRegistered(self.clock.now(), plan.key, arn, reused=True))
             return arn
         assert plan.body is not None
@@ -76,7 +79,7 @@ class Executor:
         if sharing:
             tags[f"{PREFIX}services"] = " ".join([plan.key, *sharing])[:256]
         td = self.ecs.register_task_definition(plan.body, tags)
-        self.registered[plan.key] = td
+        self.registered[plan.key] = self.registered[owner] = td
         self.sink(RevisionRegistered(self.clock.now(), plan.key, td.arn, reused=False))
         return td.arn
 

@@ -95,7 +95,12 @@ def refine_with_service_deployment(verdict: Verdict, info: ServiceDeploymentInfo
     if info is None:
         return verdict
     reason = info.status_reason or info.rollback_reason or verdict.reason
-    if info.status in _ROLLBACK_STATUSES and verdict.outcome in (Outcome.SUPERSEDED, Outcome.FAILED):
+    if info.status in _ROLLBACK_STATUSES and verdict.outcome in (
+        Outcome.SUPERSEDED,
+        Outcome.FAILED,
+        Outcome.ROLLED_BACK,
+    ):
+        # Also for an inferred rollback: the API's reason names the trigger (circuit breaker, alarm).
         return Verdict(Outcome.ROLLED_BACK, reason)
     if info.status == "ROLLBACK_FAILED":
         return Verdict(Outcome.FAILED, f"the rollback failed too: {reason}")

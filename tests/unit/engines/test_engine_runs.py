@@ -224,3 +224,12 @@ def test_interrupt_right_after_update_service_still_reports_the_deployment() -> 
     assert by["api"].outcome is Outcome.INTERRUPTED and by["api"].deployment_id is not None
     assert by["worker"].outcome is Outcome.INTERRUPTED and by["worker"].deployment_id is None
     assert len(w.ecs.updates) == 1
+
+
+def test_shared_registration_holds_when_a_sharer_runs_in_an_earlier_group() -> None:
+    w = World()
+    w.service("a", family="shared").timeline = rollout_succeeds()
+    w.service("b", family="shared").timeline = rollout_succeeds()
+    _, results = w.deploy(["a", "b"], groups=[["b"], ["a"]])
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.SUCCEEDED]
+    assert w.ecs.calls["RegisterTaskDefinition"] == 1
