@@ -216,3 +216,29 @@ def test_native_deployment_never_uses_the_rolling_path() -> None:
         machine.advance(env, sim, now)
         assert len(sim.deployments[-1].active_tasks()) == 2, "blue is not scaled down before CLEAN_UP"
     assert len(sim.deployments[0].active_tasks()) == 2
+
+
+def test_new_deployment_during_a_native_run_reconciles_from_blue() -> None:
+    env, sim, first = _native({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5})
+    now = sim.processed_at or T0
+    while first.lifecycle_stage != "POST_SCALE_UP":
+        now += 1
+        machine.advance(env, sim, now)
+    blue = sim.deployments[-1]
+    second = machine.update(
+        env,
+        sim,
+        now,
+        task_definition=td(3),
+        force=False,
+        triggered=False,
+        desired_count=None,
+        deployment_configuration=None,
+    )
+    assert second is not None and first.status == "STOPPED"
+    assert second.lifecycle_stage == "RECONCILE_SERVICE", "more than one revision is live"
+    assert sim.native is not None and sim.native.blue is blue
+    trace = _trace(env, sim, second, now + 9000)
+    assert [stage for stage, _, _ in trace] == ["RECONCILE_SERVICE", *STAGES]
+    assert second.status == "SUCCESSFUL"
+    assert [d.task_definition for d in sim.deployments] == [td(3)]

@@ -60,6 +60,7 @@ def _target_groups(sim: ServiceSim) -> tuple[str | None, str | None]:
 
 def start_deployment(env: Env, sim: ServiceSim, now: float, task_definition: str) -> ServiceDeploymentRecord:
     """A new service deployment (CreateService, or a deployment-triggering UpdateService)."""
+    previous = sim.native
     _supersede(env, sim, now)
     revision = _revision(env, sim, task_definition, now)
     token = ids.token(env.seed, "ecs-service-deployment", env.number("ecs-service-deployment"))
@@ -81,7 +82,8 @@ def start_deployment(env: Env, sim: ServiceSim, now: float, task_definition: str
         },
     )
     sim.records.append(record)
-    blue = sim.primary
+    # Blue is what serves production: after a superseded native run, that run's blue.
+    blue = previous.blue if previous is not None and previous.blue is not None else sim.primary
     green = rolling.new_deployment(env, sim, now, task_definition, revision.arn, record.arn)
     if record.strategy in config.NATIVE_STRATEGIES:
         blue_tg, green_tg = _target_groups(sim)
