@@ -42,9 +42,13 @@ class Masker:
 
     def __init__(self, pattern: str | None = None) -> None:
         self.pattern = re.compile(pattern or DEFAULT_MASK_PATTERN)
-        # NAME=value, NAME: value and "NAME": "value" forms in free text.
+        # "NAME": "value" (JSON), NAME=value (env, URLs, flags) and NAME: value (YAML, logs; a
+        # space after the colon, so image references such as token-service:v1 stay intact).
+        name = r"[A-Za-z_][A-Za-z0-9_.-]*"
         self._assignment = re.compile(
-            r"""(?P<key>["']?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[=:]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s,;}]+)"""
+            rf"""(?P<key>(?P<q>["'])(?P<qname>{name})(?P=q)\s*[:=]\s*"""
+            rf"""|(?P<ename>{name})\s*=\s*|(?P<cname>{name}):[ \t]+)"""
+            r"""(?P<value>"[^"]*"|'[^']*'|[^\s,;}&]+)"""
         )
         self._known: set[str] = set()
 
@@ -96,7 +100,8 @@ class Masker:
             text = text.replace(value, MASK)
 
         def _assign(m: re.Match[str]) -> str:
-            if not self.is_secret_name(m.group("name")) or m.group("value").strip("\"'") == MASK:
+            name = m.group("qname") or m.group("ename") or m.group("cname")
+            if not self.is_secret_name(name) or m.group("value").strip("\"'") == MASK:
                 return m.group(0)
             quote = m.group("value")[0] if m.group("value")[:1] in ("'", '"') else ""
             return f"{m.group('key')}{quote}{MASK}{quote}"

@@ -197,3 +197,8 @@ def test_scrub_masks_remembered_values_and_assignments() -> None:
     assert masker.scrub('{"api_key": "xyz", "port": 80}') == f'{{"api_key": "{MASK}", "port": 80}}'
     assert masker.scrub("TOKEN=abc other=1") == f"TOKEN={MASK} other=1"
     assert masker.scrub("nothing secret here") == "nothing secret here"
+    assert masker.scrub("api_key: xyz") == f"api_key: {MASK}"
+    assert masker.scrub("GET /x?token=abc&y=1") == f"GET /x?token={MASK}&y=1"
+    # image references are not assignments, even when the repository name looks secret
+    image = "1.dkr.ecr.us-east-1.amazonaws.com/token-service:v1@sha256:" + "a" * 64
+    assert masker.scrub(f"image app: {image}") == f"image app: {image}"
