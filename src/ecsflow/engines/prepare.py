@@ -168,7 +168,7 @@ class Preparer:
                     images=edits.images, placeholders=edits.placeholders or {}, environment=environment
                 )
                 body = dict(render_task_definition(source, options).task_definition.request)
-            except (RenderError, ConfigError) as exc:
+            except InputError as exc:  # render, config and template-file problems of every service, together
                 problems += [p if p.file else Problem(p.message, p.path, svc.key) for p in exc.problems]
                 problems += [] if exc.problems else [Problem(exc.message, "", svc.key)]
                 continue

@@ -233,3 +233,14 @@ def test_shared_registration_holds_when_a_sharer_runs_in_an_earlier_group() -> N
     _, results = w.deploy(["a", "b"], groups=[["b"], ["a"]])
     assert [r.outcome for r in results] == [Outcome.SUCCEEDED, Outcome.SUCCEEDED]
     assert w.ecs.calls["RegisterTaskDefinition"] == 1
+
+
+def test_problems_of_several_services_are_reported_together() -> None:
+    w = World()
+    w.service("api", template=body("api", "${API_IMAGE}"))
+    w.service("worker", template=body("worker", "${WORKER_IMAGE}"))
+    with pytest.raises(RenderError) as err:
+        w.deploy()
+    details = "\n".join(err.value.details())
+    assert "API_IMAGE" in details and "WORKER_IMAGE" in details
+    assert not w.ecs.registered and not w.ecs.updates
