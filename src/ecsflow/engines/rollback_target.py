@@ -54,6 +54,13 @@ def find_rollback_target(
             f"cannot choose a rollback target for {service}: this endpoint has no service deployment history",
             hint=f"name the revision: `ecsflow rollback {service} --to N` (`ecsflow revisions {service}` lists them)",
         )
+    if history and history[0].status in _ROLLING_BACK:
+        # ECS is already stopping or rolling back the newest deployment: a second rollback
+        # would move the service further back than the user asked for.
+        raise OperationFailed(
+            f"ECS is already rolling back the newest deployment of {service} ({history[0].status})",
+            hint=f"follow it with `ecsflow wait {service}`, or name a revision: `ecsflow rollback {service} --to N`",
+        )
     ongoing = next((e for e in history if e.status in ONGOING and e.status not in _ROLLING_BACK), None)
     good = [e for e in history if e.good and e.task_definition]
     if ongoing is not None and ongoing.task_definition == current:

@@ -75,3 +75,14 @@ def test_explicit_to_is_validated() -> None:
         find_rollback_target(ecs, "prod", "web", to="3")
     with pytest.raises(ResourceNotFound):
         find_rollback_target(ecs, "prod", "nope")
+
+
+def test_refuses_while_ecs_is_already_rolling_back() -> None:
+    ecs, svc = world(revisions=3, running=2)
+    deployed(ecs, svc, 1, "SUCCESSFUL", 0)
+    deployed(ecs, svc, 2, "SUCCESSFUL", 100)
+    deployed(ecs, svc, 3, "ROLLBACK_IN_PROGRESS", 200)
+    with pytest.raises(OperationFailed, match="already rolling back") as err:
+        find_rollback_target(ecs, "prod", "web")
+    assert "ecsflow wait web" in (err.value.hint or "")
+    assert find_rollback_target(ecs, "prod", "web", to="1").task_definition == td_arn("web", 1)
