@@ -64,6 +64,10 @@ def _trace(aws: LocalAWS, setup: dict[str, str], arn: str, limit: float = 7200) 
     return trace
 
 
+def _stages(trace: list[tuple[str, int, int]]) -> list[str]:
+    return [stage for i, (stage, _, _) in enumerate(trace) if i == 0 or trace[i - 1][0] != stage]
+
+
 @pytest.mark.local_aws(clock="manual")
 def test_blue_green_stages_and_listener_weights(local_aws: LocalAWS, local_world: World) -> None:
     setup, arn = _start(local_aws, local_world, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1})
@@ -97,19 +101,30 @@ def test_next_deployment_shifts_back_to_the_other_target_group(local_aws: LocalA
 
 @pytest.mark.local_aws(clock="manual")
 def test_linear_steps(local_aws: LocalAWS, local_world: World) -> None:
-    configuration = {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 50.0, "stepBakeTimeInMinutes": 1}}
+    configuration = {
+        "strategy": "LINEAR",
+        "bakeTimeInMinutes": 1,
+        "linearConfiguration": {"stepPercent": 50.0, "stepBakeTimeInMinutes": 1},
+    }
     setup, arn = _start(local_aws, local_world, configuration)
     trace = _trace(local_aws, setup, arn)
+    assert _stages(trace) == STAGES
     assert [prod for stage, prod, _ in trace if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [50, 100]
     assert _deployment(local_aws, arn)["status"] == "SUCCESSFUL"
 
 
 @pytest.mark.local_aws(clock="manual")
 def test_canary_steps(local_aws: LocalAWS, local_world: World) -> None:
-    configuration = {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 1}}
+    configuration = {
+        "strategy": "CANARY",
+        "bakeTimeInMinutes": 1,
+        "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 1},
+    }
     setup, arn = _start(local_aws, local_world, configuration)
     trace = _trace(local_aws, setup, arn)
+    assert _stages(trace) == STAGES
     assert [prod for stage, prod, _ in trace if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [10, 100]
+    assert _deployment(local_aws, arn)["status"] == "SUCCESSFUL"
 
 
 @pytest.mark.local_aws(clock="manual", scenario={"services": {"web": {"hook_results": {LAMBDA: "FAILED"}}}})
