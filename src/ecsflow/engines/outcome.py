@@ -35,6 +35,7 @@ _ROLLBACK_STATUSES = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "R
 class Verdict:
     outcome: Outcome
     reason: str
+    inferred: bool = False  # a guess from DescribeServices alone that the API may correct
 
 
 def short_td(arn: str | None) -> str:
@@ -51,9 +52,12 @@ def judge(t: Tracked, state: ServiceState, now: float) -> Verdict | None:
     if ours is None:
         # Ours left the list: a newer deployment replaced it completely between two polls.
         back_to_previous = primary is not None and primary.task_definition == t.previous_task_definition
-        if t.failed_at is not None or (rollback_configured and back_to_previous):
-            reason = t.failed_reason or f"the service went back to {short_td(state.task_definition)}"
-            return Verdict(Outcome.ROLLED_BACK, reason)
+        if t.failed_at is not None:
+            return Verdict(Outcome.ROLLED_BACK, t.failed_reason or "the deployment failed and was rolled back")
+        if rollback_configured and back_to_previous:
+            # Most likely ECS's rollback, completed between two polls; a person redeploying the
+            # previous revision looks the same, so the service deployments API gets a say.
+            return Verdict(Outcome.ROLLED_BACK, f"the service went back to {short_td(state.task_definition)}", True)
         other = primary.id if primary else "another deployment"
         return Verdict(
             Outcome.SUPERSEDED,
@@ -90,8 +94,8 @@ def judge(t: Tracked, state: ServiceState, now: float) -> Verdict | None:
 
 
 def refine_with_service_deployment(verdict: Verdict, info: ServiceDeploymentInfo | None) -> Verdict:
-    """Correct an inferred verdict with the service deployments API, which states a rollback
-    directly (ROLLBACK_* statuses, §6.6): it tells a rollback from a human's redeploy."""
+    """Correct a verdict with the service deployments API, which states a rollback directly
+    (ROLLBACK_* statuses, §6.6): it tells ECS's rollback from a person's redeploy."""
     if info is None:
         return verdict
     reason = info.status_reason or info.rollback_reason or verdict.reason
@@ -104,6 +108,9 @@ def refine_with_service_deployment(verdict: Verdict, info: ServiceDeploymentInfo
         return Verdict(Outcome.ROLLED_BACK, reason)
     if info.status == "ROLLBACK_FAILED":
         return Verdict(Outcome.FAILED, f"the rollback failed too: {reason}")
-    if info.status == "STOPPED" and verdict.outcome is Outcome.SUPERSEDED:
-        return Verdict(Outcome.FAILED, f"the deployment was stopped: {reason}")
+    if verdict.inferred and info.status in ("STOPPED", "SUCCESSFUL", "IN_PROGRESS", "PENDING"):
+        # Not a rollback after all: another deployment of the previous revision replaced ours.
+        return Verdict(
+            Outcome.SUPERSEDED, verdict.reason.replace("the service went back to", "replaced by a deployment of")
+        )
     return verdict

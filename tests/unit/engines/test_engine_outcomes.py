@@ -124,3 +124,27 @@ def test_events_are_emitted_once_and_secret_values_are_not_shown() -> None:
 
 def test_worst_exit_code_of_several() -> None:
     assert worst_exit_code([Outcome.SUCCEEDED, Outcome.ROLLED_BACK]) is ExitCode.ROLLED_BACK
+
+
+def test_redeploy_of_the_previous_revision_by_someone_else_is_superseded_not_rolled_back() -> None:
+    from ecsflow.ports import ServiceDeploymentInfo
+
+    w = World()
+    svc = w.service("api")
+    previous = svc.task_definition
+
+    def someone_redeploys(s, ecs):  # type: ignore[no-untyped-def]
+        ours = s.primary
+        s.deployments = [
+            ours.__class__(
+                **{**ours.__dict__, "id": "ecs-svc/77", "task_definition": previous, "created_at": w.clock.now()}
+            )
+        ]
+        s.task_definition = previous
+        s.service_deployments.append(
+            ServiceDeploymentInfo("arn:sd/ours", "STOPPED", "superseded", created_at=w.clock.now() - 5)
+        )
+
+    svc.timeline = [(5.0, someone_redeploys)]
+    _, [result] = w.deploy()
+    assert result.outcome is Outcome.SUPERSEDED, result.reason
