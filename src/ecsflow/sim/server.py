@@ -23,7 +23,24 @@ log = logging.getLogger("ecsflow.sim.server")
 def build_app(runtime: Runtime) -> SimMiddleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return SimMiddleware(DomainDispatcherApplication(create_backend_app), runtime)
+    class Dispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which backend serves a host.
+
+        moto matches the host against every backend's URL patterns on each request
+        (about half the cost of a DescribeServices); the answer depends only on the host
+        string and the static pattern list, so it is computed once per host.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(create_backend_app)
+            self._backends: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host not in self._backends:
+                self._backends[host] = super().get_backend_for_host(host)
+            return self._backends[host]
+
+    return SimMiddleware(Dispatcher(), runtime)
 
 
 def _handler_class() -> type[Any]:
