@@ -98,11 +98,13 @@ def _with_entry(path: Path, key: str, entry: str, *, force: bool) -> str:
     """The configuration text with ``entry`` under ``services:`` (validated before returning)."""
     from ecsflow.config import parse_config
 
+    before: set[str] = set()
     if not path.exists():
         text = f"version: 1\nservices:\n{entry}"
     else:
         text = path.read_text(encoding="utf-8")
         existing = parse_config(text, file=str(path), root=str(path.parent))
+        before = set(existing.services)
         if key in existing.services:
             if not force:
                 raise InputError(
@@ -112,14 +114,14 @@ def _with_entry(path: Path, key: str, entry: str, *, force: bool) -> str:
                 )
             text = _without_block(text, key)
         text = _insert(text, entry)
+    hint = f"add this under `services:` by hand:\n{entry}"
     try:
-        parse_config(text, file=str(path), root=str(path.parent))
+        after = set(parse_config(text, file=str(path), root=str(path.parent)).services)
     except ConfigError as exc:
-        raise ConfigError(
-            f"cannot add services.{key} to {path} automatically",
-            exc.problems,
-            hint=f"add this under `services:` by hand:\n{entry}",
-        ) from exc
+        raise ConfigError(f"cannot add services.{key} to {path} automatically", exc.problems, hint=hint) from exc
+    if not before | {key} <= after:
+        # e.g. `services: {api: …}` in flow style: a second `services:` key would replace it.
+        raise ConfigError(f"cannot add services.{key} to {path} automatically (its layout is unusual)", hint=hint)
     return text
 
 
