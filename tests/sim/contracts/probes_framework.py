@@ -173,9 +173,23 @@ def seed_repeats_moto_ids() -> dict[str, Any]:
 def server_building_blocks() -> dict[str, Any]:
     from moto.moto_server import werkzeug_app
 
-    return {
+    found = {
         name: hasattr(werkzeug_app, name)
         for name in ("DomainDispatcherApplication", "create_backend_app", "MotoRequestHandler")
+    }
+    found["get_backend_for_host"] = hasattr(werkzeug_app.DomainDispatcherApplication, "get_backend_for_host")
+    return found
+
+
+@probe
+def hooked_signatures() -> dict[str, Any]:
+    import inspect
+
+    from moto.ecr.models import ECRBackend, Image
+
+    return {
+        "ECRBackend.put_image": list(inspect.signature(ECRBackend.put_image).parameters),
+        "Image._create_digest": list(inspect.signature(Image._create_digest).parameters),
     }
 
 

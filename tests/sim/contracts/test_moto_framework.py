@@ -82,6 +82,22 @@ def test_server_building_blocks_exist(moto_does: dict[str, Any]) -> None:
         "DomainDispatcherApplication": True,
         "create_backend_app": True,
         "MotoRequestHandler": True,
+        "get_backend_for_host": True,  # cached per host in ecsflow.sim.server
+    }
+
+
+def test_hooked_signatures(moto_does: dict[str, Any]) -> None:
+    # ecsflow.sim.ecr wraps these; a changed signature needs a changed wrapper
+    assert moto_does["hooked_signatures"] == {
+        "ECRBackend.put_image": [
+            "self",
+            "repository_name",
+            "image_manifest",
+            "image_tag",
+            "image_manifest_mediatype",
+            "digest",
+        ],
+        "Image._create_digest": ["self"],
     }
 
 
