@@ -206,6 +206,9 @@ def test_stop_rollback_and_abort() -> None:
     assert record.status == "ROLLBACK_REQUESTED"
     machine.advance(env, sim, T0 + 65)
     assert record.status == "ROLLBACK_IN_PROGRESS"
+    assert machine.is_stoppable(record), "a rollback in progress may be stopped again: it keeps going"
+    machine.stop(env, sim, record, "ABORT", T0 + 66)
+    assert record.status == "ROLLBACK_IN_PROGRESS"
     run_until(env, sim, T0 + 200)
     assert record.status == "ROLLBACK_SUCCESSFUL" and not machine.is_stoppable(record)
     assert [d.task_definition for d in sim.deployments] == [td(1)]

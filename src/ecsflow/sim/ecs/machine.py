@@ -148,7 +148,12 @@ def update(
 
 
 def stop(env: Env, sim: ServiceSim, record: ServiceDeploymentRecord, stop_type: str, now: float) -> None:
-    """StopServiceDeployment: ROLLBACK (documented) or ABORT (undocumented; assumed to freeze)."""
+    """StopServiceDeployment: ROLLBACK (documented) or ABORT (undocumented; assumed to freeze).
+
+    A deployment already stopping or rolling back keeps doing so (AWS-SEMANTICS 6.6).
+    """
+    if record.status not in (SD_IN_PROGRESS, "PENDING"):
+        return
     if stop_type == "ABORT":
         record.status = SD_STOP_REQUESTED
         record.status_reason = STOPPED_BY_USER
@@ -253,5 +258,6 @@ def _finish_step(env: Env, sim: ServiceSim, now: float) -> None:
 
 
 def is_stoppable(record: ServiceDeploymentRecord) -> bool:
-    # ConflictException for anything not PENDING or IN_PROGRESS (AWS-SEMANTICS 6.6).
-    return record.status in ("PENDING", SD_IN_PROGRESS)
+    # ConflictException only for a finished deployment; an ongoing stop or rollback
+    # "keeps going" (AWS-SEMANTICS 6.6).
+    return not record.finished
