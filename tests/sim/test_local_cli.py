@@ -170,3 +170,19 @@ def test_port_in_use_with_detach_is_refused_before_starting(  # type: ignore[no-
     assert code == 2
     assert f"port {port} on 127.0.0.1 is already in use" in err
     assert not (tmp_path / ".ecsflow" / "local" / "server.log").exists()
+
+
+def test_state_naming_a_live_pid_that_does_not_answer_is_stale(tmp_path: Path) -> None:
+    from ecsflow.sim.service import check_not_running
+
+    state_dir = StateDir(tmp_path)
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    state_dir.write(
+        ServerState(pid=os.getpid(), port=port, endpoint_url=f"http://127.0.0.1:{port}", log="", clock="poll", seed=0)
+    )
+    note = check_not_running(state_dir)
+    assert note is not None
+    assert f"pid {os.getpid()} is not a local AWS answering" in note
+    assert not state_dir.state_file.exists()

@@ -36,10 +36,14 @@ def check_not_running(state_dir: StateDir) -> str | None:
             return f"removed an unreadable state file {state_dir.state_file}"
         return None
     if pid_alive(state.pid):
-        raise AlreadyRunning(
-            f"the local AWS is already running at {state.endpoint_url} (pid {state.pid})",
-            hint="use it, or stop it first with `ecsflow local down`",
-        )
+        if ControlClient(state.endpoint_url, timeout=5).healthy():
+            raise AlreadyRunning(
+                f"the local AWS is already running at {state.endpoint_url} (pid {state.pid})",
+                hint="use it, or stop it first with `ecsflow local down`",
+            )
+        # The pid was reused by another process (a reboot, a killed server).
+        state_dir.remove()
+        return f"removed stale state: pid {state.pid} is not a local AWS answering at {state.endpoint_url}"
     state_dir.remove()
     return f"removed stale state of pid {state.pid}, which is no longer running"
 
