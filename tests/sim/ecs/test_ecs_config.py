@@ -81,3 +81,23 @@ def test_production_steps_per_strategy() -> None:
 def test_resetOnHealthyTask_defaults_to_true() -> None:
     assert config.reset_on_healthy_task({"deploymentCircuitBreaker": {"enable": True, "rollback": False}})
     assert not config.reset_on_healthy_task({"deploymentCircuitBreaker": {"resetOnHealthyTask": False}})
+
+
+@pytest.mark.parametrize(
+    ("configuration", "fragment"),
+    [
+        ({"strategy": "NOT_A_STRATEGY"}, "strategy must be one of"),
+        ({"linearConfiguration": {"stepPercent": 2.0}}, "stepPercent"),
+        ({"canaryConfiguration": {"canaryPercent": 0.0}}, "canaryPercent"),
+        ({"canaryConfiguration": {"canaryBakeTimeInMinutes": 1441}}, "canaryBakeTimeInMinutes"),
+    ],
+)
+def test_problems_ecs_refuses(configuration: dict[str, object], fragment: str) -> None:
+    message = config.problem(configuration)
+    assert message is not None and fragment in message
+
+
+def test_valid_configurations_have_no_problem() -> None:
+    assert config.problem(None) is None
+    assert config.problem({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 3.0}}) is None
+    assert config.problem({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0.1}}) is None

@@ -180,3 +180,13 @@ def test_update_of_a_deleted_service_is_refused(local_aws: LocalAWS, local_world
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         ecs.update_service(cluster="demo", service="web", desiredCount=2)
     assert refused.value.response["Error"]["Code"] == "ServiceNotActiveException"
+
+
+def test_invalid_strategy_is_refused(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world, desired=1)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        local_aws.client("ecs").update_service(
+            cluster="demo", service="web", deploymentConfiguration={"strategy": "NOT_A_STRATEGY"}
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert describe(local_aws, local_world)["deploymentConfiguration"]["strategy"] == "ROLLING"

@@ -125,6 +125,7 @@ def _create_service(self: Any) -> Any:
         return ORIGINALS["create_service"](self)
     with ctx.lock:
         backend = self.ecs_backend
+        _check_configuration(self._get_param("deploymentConfiguration"))
         requested = self._get_param("taskDefinition")
         definition = resolve_task_definition(backend, requested) if requested else None
         result = ORIGINALS["create_service"](self)
@@ -164,6 +165,7 @@ def _update_service(self: Any) -> Any:
     with ctx.lock:
         backend = self.ecs_backend
         params = self._get_params()
+        _check_configuration(params.get("deploymentConfiguration"))
         service = backend._get_service(params.get("cluster", "default"), params["service"])
         requested = params.get("taskDefinition")
         definition = resolve_task_definition(backend, requested) if requested else None
@@ -200,6 +202,12 @@ def _update_service(self: Any) -> Any:
         )
         render_all(sim, service, backend)
         return result
+
+
+def _check_configuration(configuration: dict[str, Any] | None) -> None:
+    message = config.problem(configuration)
+    if message is not None:
+        raise InvalidParameterException(message)
 
 
 def _snake(name: str) -> str:

@@ -35,6 +35,32 @@ HOOK_TIMEOUT_MINUTES = 1440
 HOOK_TIMEOUT_ACTION = "ROLLBACK"
 
 
+STRATEGIES = frozenset({"ROLLING", *NATIVE_STRATEGIES})
+
+
+def problem(config: dict[str, Any] | None) -> str | None:
+    """What ECS would refuse in a ``deploymentConfiguration`` (InvalidParameterException).
+
+    The ranges are AWS-SEMANTICS 7.1 (API reference); the message wording is assumed.
+    """
+    config = config or {}
+    kind = config.get("strategy")
+    if kind is not None and kind not in STRATEGIES:
+        return f"deploymentConfiguration.strategy must be one of {', '.join(sorted(STRATEGIES))}; got {kind}."
+    step = (config.get("linearConfiguration") or {}).get("stepPercent")
+    if step is not None and not 3.0 <= float(step) <= 100.0:
+        return "deploymentConfiguration.linearConfiguration.stepPercent must be between 3.0 and 100.0."
+    canary = (config.get("canaryConfiguration") or {}).get("canaryPercent")
+    if canary is not None and not 0.1 <= float(canary) <= 100.0:
+        return "deploymentConfiguration.canaryConfiguration.canaryPercent must be between 0.1 and 100.0."
+    for key in ("stepBakeTimeInMinutes", "canaryBakeTimeInMinutes"):
+        section = "linearConfiguration" if key.startswith("step") else "canaryConfiguration"
+        minutes = (config.get(section) or {}).get(key)
+        if minutes is not None and not 0 <= int(minutes) <= 1440:
+            return f"deploymentConfiguration.{section}.{key} must be between 0 and 1440."
+    return None
+
+
 def with_defaults(config: dict[str, Any] | None, scheduling_strategy: str = "REPLICA") -> dict[str, Any]:
     """``deploymentConfiguration`` as DescribeServices shows it after CreateService.
 
