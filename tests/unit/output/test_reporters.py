@@ -210,3 +210,13 @@ def test_live_refresh_and_events_from_other_threads_do_not_deadlock() -> None:
         reporter.finish([SUCCEEDED])
     assert sorted(done) == ["emit", "refresh"]
     assert "exit code 0 (ok)" in out.getvalue()
+
+
+def test_a_rollback_judged_only_at_the_end_is_a_milestone() -> None:
+    from ecsflow.events import DeploymentStarted
+
+    reporter = PlainReporter(io.StringIO())
+    reporter.sink(DeploymentStarted(T0, "worker", "ecs-svc/2", None, "ROLLING"))
+    reporter.sink(DeploymentFinished(T0 + 60, "worker", ROLLED_BACK))
+    phases = [(p.name, p.milestone, p.critical) for p in reporter.tracker.services["worker"].phases]
+    assert phases == [("prepare", False, False), ("rollout rolling", False, True), ("rolled back", True, True)]

@@ -21,7 +21,7 @@ from ecsflow.events import (
     StageReached,
     TaskStopped,
 )
-from ecsflow.model import DeploymentResult, DeploymentSnapshot, TaskFailure
+from ecsflow.model import DeploymentResult, DeploymentSnapshot, Outcome, TaskFailure
 
 # Stage statuses that mean "this stage is over" (ECS native lifecycle stages report
 # SUCCEEDED/FAILED, CodeDeploy lifecycle events Succeeded/Failed/Skipped).
@@ -139,6 +139,9 @@ def _apply(state: ServiceState, event: Event) -> None:
         state.result = event.result
         state.stage = str(event.result.outcome)
         failed = not event.result.outcome.ok
+        if event.result.outcome is Outcome.ROLLED_BACK and not state.rolling_back:
+            # Judged at the end (e.g. from the service deployments API): mark when it was known.
+            state.phases.append(Phase("rolled back", at, at, critical=True, milestone=True))
         for phase in state.phases:
             if phase.end is None and not phase.milestone:
                 phase.end = max(at, phase.start)
