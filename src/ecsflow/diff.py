@@ -209,6 +209,10 @@ def _normalize_port(port: Mapping[str, Any], network_mode: str | None) -> dict[s
     # With awsvpc the host port must equal the container port; ECS fills it in.
     if network_mode == "awsvpc" and out.get("hostPort") == out.get("containerPort"):
         out.pop("hostPort", None)
+    # hostPort 0 and no hostPort both mean a dynamic host port (bridge mode), per the
+    # PortMapping.hostPort documentation of the ECS API.
+    if out.get("hostPort") == 0:
+        out.pop("hostPort")
     return out
 
 

@@ -144,6 +144,12 @@ def test_host_port_default_only_ignored_with_awsvpc() -> None:
     assert not diff_task_definitions(vpc, vpc_none).changed
 
 
+def test_host_port_zero_is_a_dynamic_port_like_none() -> None:
+    zero = {**_with_app(portMappings=[{"containerPort": 80, "hostPort": 0}]), "networkMode": "bridge"}
+    none = {**_with_app(portMappings=[{"containerPort": 80}]), "networkMode": "bridge"}
+    assert not diff_task_definitions(zero, none).changed
+
+
 def test_normalize_strips_read_only_fields() -> None:
     norm = normalize_task_definition(DESCRIBED)
     assert "revision" not in norm and "taskDefinitionArn" not in norm and "volumes" not in norm
