@@ -206,8 +206,8 @@ def _normalize_port(port: Mapping[str, Any], network_mode: str | None) -> dict[s
     out = {k: v for k, v in port.items() if not _is_empty(v)}
     if out.get("protocol") == "tcp":
         out.pop("protocol")  # ECS fills protocol "tcp" when it is left out
-    # With awsvpc the host port must equal the container port; ECS fills it in.
-    if network_mode == "awsvpc" and out.get("hostPort") == out.get("containerPort"):
+    # With awsvpc (and host) the host port is blank or equal to the container port; ECS fills it in.
+    if network_mode in ("awsvpc", "host") and out.get("hostPort") == out.get("containerPort"):
         out.pop("hostPort", None)
     # hostPort 0 and no hostPort both mean a dynamic host port (bridge mode), per the
     # PortMapping.hostPort documentation of the ECS API.
