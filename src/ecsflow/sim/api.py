@@ -231,6 +231,10 @@ class LocalAWS:
     def job_results(self) -> list[dict[str, Any]]:
         return self._rt.job_results()
 
+    def add_job(self, job_id: str, data: Mapping[str, Any]) -> None:
+        """Make a CodePipeline job known to ``GetJobDetails`` (moto runs no pipeline actions)."""
+        self._rt.add_job(job_id, dict(data))
+
     def pending_hooks(self) -> list[dict[str, Any]]:
         return self._rt.pending_hooks()
 

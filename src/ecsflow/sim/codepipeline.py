@@ -5,7 +5,11 @@ moto 5.2.5 has no ``PutJobSuccessResult`` / ``PutJobFailureResult`` (pinned by
 records every result in ``SimContext.job_results`` (served by
 ``/_ecsflow/job-results``).
 
-moto never creates jobs (actions do not run), so any job id is accepted. Once a job
+moto never creates jobs (actions do not run). A test can make one known with
+``LocalAWS.add_job`` / ``POST /_ecsflow/jobs``; ``GetJobDetails`` then answers its
+``data`` and an unknown id gets ``JobNotFoundException``, as AWS documents. Results
+are accepted for any job id, known or not, so a handler can be tested from nothing
+but the event CodePipeline would send. Once a job
 has a final result (a failure, or a success without ``continuationToken``) another
 result is refused with ``InvalidJobStateException``; a success *with* a continuation
 token keeps the job open, as the API reference describes for long-running actions.
@@ -28,6 +32,10 @@ class InvalidJobStateException(ServiceException):
 
 class ValidationException(ServiceException):
     code = "ValidationException"
+
+
+class JobNotFoundException(ServiceException):
+    code = "JobNotFoundException"
 
 
 def install(ctx: SimContext) -> None:
@@ -58,6 +66,14 @@ def install(ctx: SimContext) -> None:
             ctx.job_results.append(entry)
         return json.dumps({})
 
+    def get_job_details(self: Any) -> str:
+        job_id = self._get_param("jobId")
+        with ctx.lock:
+            data = ctx.pipeline_jobs.get(job_id)
+        if data is None:
+            raise JobNotFoundException(f"The job {job_id} was not found")
+        return json.dumps({"jobDetails": {"id": job_id, "data": data, "accountId": ctx.account_id}})
+
     def put_job_success_result(self: Any) -> str:
         return record(self, "Succeeded")
 
@@ -67,3 +83,4 @@ def install(ctx: SimContext) -> None:
     # moto dispatches an action to the response method of the same snake_case name.
     setattr(CodePipelineResponse, "put_job_success_result", put_job_success_result)  # noqa: B010
     setattr(CodePipelineResponse, "put_job_failure_result", put_job_failure_result)  # noqa: B010
+    setattr(CodePipelineResponse, "get_job_details", get_job_details)  # noqa: B010

@@ -167,6 +167,8 @@ class SimContext:
     observing_operations: set[str] = field(default_factory=set)
     # Recorded CodePipeline job results (PutJobSuccessResult / PutJobFailureResult).
     job_results: list[dict[str, Any]] = field(default_factory=list)
+    # CodePipeline jobs a test made known (moto runs no actions): job id -> job ``data``.
+    pipeline_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Callables returning pending lifecycle hooks (served by ``/_ecsflow/hooks``).
     hook_sources: list[Callable[[], list[dict[str, Any]]]] = field(default_factory=list)
     # Called (under the lock) by ``reset()``, after machines and counters are cleared.
@@ -198,6 +200,7 @@ class SimContext:
             del self.machines[self._installed_machines :]
             self._counters.clear()
             self.job_results.clear()
+            self.pipeline_jobs.clear()
             if scenario is not None:
                 self.scenario = scenario
             self.clock.reset(start=start)

@@ -13,6 +13,7 @@ path                       method  effect
 ``/_ecsflow/calls``        GET     per-operation logical calls and HTTP attempts
 ``/_ecsflow/calls``        DELETE  zero the counts (nothing else changes)
 ``/_ecsflow/job-results``  GET     recorded CodePipeline job results
+``/_ecsflow/jobs``         POST    ``{"jobId", "data"}``: a CodePipeline job GetJobDetails knows
 ``/_ecsflow/hooks``        GET     pending lifecycle hooks (CodeDeploy and ECS)
 =========================  ======  =======================================================
 
@@ -62,6 +63,7 @@ class ControlPlane:
             ("GET", "calls"): rt.calls,
             ("DELETE", "calls"): self._reset_calls,
             ("GET", "job-results"): lambda: {"jobResults": rt.job_results()},
+            ("POST", "jobs"): lambda: self._add_job(body),
             ("GET", "hooks"): lambda: {"hooks": rt.pending_hooks()},
         }
         handler = routes.get((method, name))
@@ -71,6 +73,13 @@ class ControlPlane:
                 return 405, {"error": f"{method} is not allowed on /_ecsflow/{name}"}
             return 404, {"error": f"unknown control endpoint /_ecsflow/{name}", "endpoints": known}
         return 200, handler()
+
+    def _add_job(self, body: dict[str, Any]) -> dict[str, Any]:
+        job_id, data = body.get("jobId"), body.get("data", {})
+        if not isinstance(job_id, str) or not isinstance(data, dict):
+            raise ValueError('jobs: expected {"jobId": string, "data": object}')
+        self.runtime.add_job(job_id, data)
+        return {"ok": True, "jobId": job_id}
 
     def _reset_calls(self) -> dict[str, Any]:
         self.runtime.reset_calls()

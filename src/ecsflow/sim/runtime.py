@@ -86,5 +86,12 @@ class Runtime:
         with self.ctx.lock:
             return [dict(result) for result in self.ctx.job_results]
 
+    def add_job(self, job_id: str, data: dict[str, Any]) -> None:
+        """Make a CodePipeline job known, so that ``GetJobDetails`` answers its ``data``."""
+        if not job_id:
+            raise ValueError("a job needs a jobId")
+        with self.ctx.lock:
+            self.ctx.pipeline_jobs[job_id] = dict(data)
+
     def pending_hooks(self) -> list[dict[str, Any]]:
         return self.ctx.pending_hooks()

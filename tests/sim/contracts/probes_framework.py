@@ -125,6 +125,12 @@ def codepipeline_put_job_failure_result() -> Any:
 
 
 @probe
+def codepipeline_get_job_details() -> Any:
+    boto3.client("codepipeline", region_name="us-east-1").get_job_details(jobId="job-1")
+    return "implemented"
+
+
+@probe
 def codepipeline_get_pipeline_state() -> Any:
     boto3.client("codepipeline", region_name="us-east-1").get_pipeline_state(name="release")
     return "implemented"

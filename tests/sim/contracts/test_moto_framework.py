@@ -59,6 +59,7 @@ def test_codepipeline_job_results_are_missing(moto_does: dict[str, Any]) -> None
     for name in (
         "codepipeline_put_job_success_result",
         "codepipeline_put_job_failure_result",
+        "codepipeline_get_job_details",
         "codepipeline_get_pipeline_state",
     ):
         assert moto_does[name]["raised"] == "NotImplementedError", name
