@@ -140,3 +140,10 @@ def test_moto_timestamps_follow_the_simulated_clock(local_aws: LocalAWS) -> None
     local_aws.advance(3600)
     repo = local_aws.client("ecr").create_repository(repositoryName="clocked")["repository"]
     assert repo["createdAt"].timestamp() == DEFAULT_START + 3600
+
+
+def test_an_injected_monotonic_does_not_leak_into_the_next_test(local_aws: LocalAWS) -> None:
+    # test_wall_mode_over_http_with_injected_monotonic injected a fake; the fixture put time.monotonic back
+    import time
+
+    assert local_aws.context.clock._monotonic is time.monotonic

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,7 +48,8 @@ def local_aws(local_aws_server: LocalAWS, request: pytest.FixtureRequest) -> Loc
         speed=options.pop("speed", 1.0),
         poll_step=options.pop("poll_step", 15.0),
         scenario=options.pop("scenario", {}),
-        monotonic=options.pop("monotonic", None),
+        # Real time unless the test injects its own: never a fake left by an earlier test.
+        monotonic=options.pop("monotonic", time.monotonic),
     )
     if options:
         raise pytest.UsageError(f"unknown local_aws marker options: {sorted(options)}")
