@@ -17,7 +17,8 @@ def _ours(svc: FakeService) -> EcsDeployment:
 
 
 def rollout_succeeds(after: float = 60.0) -> list[tuple[float, Action]]:
-    """New tasks start at ``after/2``; the old ones are gone and the rollout completes at ``after``."""
+    """Like ECS with maximumPercent 200: new tasks run at ``after/3``, the old ones stop at
+    ``2·after/3`` and the rollout completes at ``after``."""
     state: dict[str, str] = {}
 
     def start(svc: FakeService, ecs: FakeEcs) -> None:
@@ -26,13 +27,17 @@ def rollout_succeeds(after: float = 60.0) -> list[tuple[float, Action]]:
         svc.set(ours.id, running=svc.desired)
         ecs.add_event(svc, f"(service {svc.name}) has started {svc.desired} tasks.")
 
+    def stop_old(svc: FakeService, ecs: FakeEcs) -> None:
+        svc.deployments = [d if d.id == state["id"] else replace(d, running=0) for d in svc.deployments]
+        ecs.add_event(svc, f"(service {svc.name}) has stopped {svc.desired} running tasks.")
+
     def complete(svc: FakeService, ecs: FakeEcs) -> None:
         svc.deployments = [d for d in svc.deployments if d.id == state["id"]]
         svc.set(state["id"], rollout_state="COMPLETED", rollout_reason=f"ECS deployment {state['id']} completed.")
         ecs.add_event(svc, f"(service {svc.name}) (deployment {state['id']}) deployment completed.")
         ecs.add_event(svc, f"(service {svc.name}) has reached a steady state.")
 
-    return [(after / 2, start), (after, complete)]
+    return [(after / 3, start), (2 * after / 3, stop_old), (after, complete)]
 
 
 def tasks_fail(

@@ -7,7 +7,7 @@ event id; events older than the deployment are skipped). Throttling or a dropped
 connection that outlasts botocore's retries skips one poll with a warning; it never
 changes an outcome (only the deadline ends a wait). The interval is adaptive: fast while
 a deployment starts and when it is nearly done (new tasks all running, old ones
-draining), then steady, then slower for long waits; sleeping is the injected clock's.
+stopping), then steady, then slower for long waits; sleeping is the injected clock's.
 """
 
 from __future__ import annotations
@@ -111,7 +111,15 @@ class RollingWaiter:
             t.last_snapshot = snapshot
             previous = next((d.snapshot() for d in state.deployments if d.id != ours.id), None)
             self.sink(DeploymentProgress(self.clock.now(), t.key, snapshot, previous))
-        nearly_done = ours.rollout_state == "IN_PROGRESS" and ours.running >= ours.desired and ours.pending == 0
+        # Nearly done: all new tasks run and ECS has begun stopping the old ones (their running
+        # count fell below desired); COMPLETED follows once they are gone (§6.4), so poll fast.
+        others = [d for d in state.deployments if d.id != ours.id]
+        nearly_done = (
+            ours.rollout_state == "IN_PROGRESS"
+            and ours.running >= ours.desired
+            and ours.pending == 0
+            and all(d.running < max(state.desired, 1) for d in others)
+        )
         if nearly_done:
             self._finishing_since.setdefault(t.key, self.clock.now())
         else:

@@ -117,7 +117,7 @@ def test_events_are_emitted_once_and_secret_values_are_not_shown() -> None:
     w.deploy()
     messages = [e.message for e in w.sink.of(ServiceEventSeen)]
     assert "old event before the deploy" not in messages
-    assert len(messages) == len(set(messages)) == 3
+    assert len(messages) == len(set(messages)) == 4
     plan_text = "\n".join(str(e) for e in w.sink.events)
     assert "hunter22" not in plan_text
 
@@ -148,3 +148,16 @@ def test_redeploy_of_the_previous_revision_by_someone_else_is_superseded_not_rol
     svc.timeline = [(5.0, someone_redeploys)]
     _, [result] = w.deploy()
     assert result.outcome is Outcome.SUPERSEDED, result.reason
+
+
+def test_poll_interval_is_fast_at_first_steady_then_fast_again_near_the_end() -> None:
+    w = World()
+    w.service("api").timeline = rollout_succeeds(after=90)  # new tasks at 30 s, old stop at 60 s, done at 90 s
+    _, [result] = w.deploy()
+    assert result.outcome is Outcome.SUCCEEDED
+    sleeps = w.clock.sleeps
+    assert sleeps[:5] == [3.0] * 5
+    assert 6.0 in sleeps
+    assert sleeps[-1] == 1.0
+    assert result.finished_at is not None and result.finished_at - 1_767_225_600 <= 91
+    assert w.ecs.calls["DescribeServices"] <= 1 + 5 + 8 + 31  # observe + fast + steady + finishing
