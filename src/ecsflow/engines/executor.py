@@ -96,6 +96,7 @@ class Executor:
             deadline=now + plan.timeout,
             images=tuple((i.container, i.pinned) for i in plan.images),
             log_configs=log_configs(plan.body),
+            strategy=plan.strategy,
         )
 
 

@@ -2,17 +2,26 @@
 
 The deployment controller and ``deploymentConfiguration.strategy`` of the service decide
 (AWS-SEMANTICS.md §6, §7, §1.2). ROLLING under the ECS controller is implemented; the
-others raise a clear error before anything is registered. A new strategy plugs in by
-adding an engine that starts a deployment and a waiter that judges it, and listing it in
-``SUPPORTED``.
+others raise a clear error before anything is registered.
+
+Plug-in point: a strategy is a *judge* - ``(tracked, service state, now) -> Verdict | None``
+- that the shared waiter calls on every poll (plus, where the strategy needs one, its own
+start step in the executor). ECS-native BLUE_GREEN/LINEAR/CANARY would add a judge that
+reads lifecycle stages from the service deployments API; adding it to ``JUDGES`` makes
+``check_supported`` accept the strategy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ecsflow.engines.outcome import Verdict, judge
+from ecsflow.engines.tracking import Tracked
 from ecsflow.errors import OperationFailed
 from ecsflow.ports import ServiceState
 
-SUPPORTED = frozenset({("ECS", "ROLLING")})
+Judge = Callable[[Tracked, ServiceState, float], Verdict | None]
+JUDGES: dict[str, Judge] = {"ROLLING": judge}  # ECS-controller strategies ecsflow can follow
 
 
 def strategy_of(state: ServiceState) -> str:
@@ -21,7 +30,7 @@ def strategy_of(state: ServiceState) -> str:
 
 def check_supported(key: str, state: ServiceState) -> None:
     """Raise ``OperationFailed`` (exit 1, nothing changed) for a strategy ecsflow cannot deploy yet."""
-    if (state.controller, state.strategy) in SUPPORTED:
+    if state.controller == "ECS" and state.strategy in JUDGES:
         return
     name = f"{key} ({state.name})"
     if state.controller == "CODE_DEPLOY":

@@ -21,6 +21,7 @@ class Tracked:
     started_at: float
     deadline: float
     images: tuple[tuple[str, str], ...] = ()
+    strategy: str = "ROLLING"  # picks the judge (engines/strategy.py)
     # container -> (awslogs-group, awslogs-stream-prefix) for the last log lines on failure
     log_configs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ecsflow.diff import Masker
 from ecsflow.engines.diagnosis import Diagnoser
 from ecsflow.engines.outcome import Verdict, judge, refine_with_service_deployment
+from ecsflow.engines.strategy import JUDGES
 from ecsflow.engines.tracking import Tracked
 from ecsflow.errors import AwsConnectionError, EcsflowError, ThrottledError
 from ecsflow.events import (
@@ -89,7 +90,7 @@ class RollingWaiter:
                     verdict: Verdict | None = Verdict(Outcome.FAILED, f"service {t.service} no longer exists")
                 else:
                     self._observe(t, state)
-                    verdict = judge(t, state, now)
+                    verdict = JUDGES.get(t.strategy, judge)(t, state, now)
                     if verdict is None and now >= t.deadline:
                         verdict = Verdict(Outcome.TIMED_OUT, _timeout_reason(t))
                 if verdict is not None:
