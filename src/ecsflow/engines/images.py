@@ -178,6 +178,9 @@ def pin_images(
                 )
             )
             continue
+        # `repo:tag@sha256:…` keeps the tag readable next to the pin. Whether ECS validation
+        # accepts tag and digest together is [uncertain] (AWS-SEMANTICS.md §11.2); Docker and
+        # containerd do, ECS hands the string to them, and the digest is what gets pulled.
         pinned[key].append(PinnedImage(container, requested, str(ref.with_tag(tag).with_digest(digest))))
     if problems:
         n = len(problems)

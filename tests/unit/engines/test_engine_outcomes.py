@@ -161,3 +161,23 @@ def test_poll_interval_is_fast_at_first_steady_then_fast_again_near_the_end() ->
     assert sleeps[-1] == 1.0
     assert result.finished_at is not None and result.finished_at - 1_767_225_600 <= 91
     assert w.ecs.calls["DescribeServices"] <= 1 + 5 + 8 + 31  # observe + fast + steady + finishing
+
+
+def test_failed_with_rollback_configured_but_no_rollback_is_failed_after_the_grace() -> None:
+    # ECS cannot roll back without an earlier COMPLETED deployment (AWS-SEMANTICS.md §6.3).
+    from ecsflow.engines.outcome import ROLLBACK_GRACE
+
+    w = World()
+    svc = w.service("api")  # circuit breaker with rollback
+
+    def fail(s, ecs):  # type: ignore[no-untyped-def]
+        s.set(
+            s.primary.id,
+            rollout_state="FAILED",
+            rollout_reason="ECS deployment circuit breaker: tasks failed to start.",
+        )
+
+    svc.timeline = [(10.0, fail)]
+    _, [result] = w.deploy()
+    assert result.outcome is Outcome.FAILED
+    assert result.finished_at is not None and result.finished_at - 1_767_225_600 >= 10 + ROLLBACK_GRACE
