@@ -62,7 +62,9 @@ def test_success_pins_the_tag_to_its_digest(
     assert {t["key"] for t in tags} >= {"ecsflow:at", "ecsflow:source", "ecsflow:image:web"}
 
 
-@pytest.mark.local_aws(scenario={"services": {"web": {"log_lines": ["booting", "panic: cannot reach the database"]}}})
+@pytest.mark.local_aws(
+    scenario={"services": {"web": {"log_lines": ["booting DB_PASSWORD=hunter22", "panic: cannot reach the database"]}}}
+)
 def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli: Any, local_aws: LocalAWS, project: Path) -> None:
     push(local_aws, "broken-1")
     code, doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--tag", "broken-1")
@@ -73,6 +75,8 @@ def test_circuit_breaker_rollback_exits_4_with_reasons(run_cli: Any, local_aws: 
     assert web["failures"][0]["reason"]
     logs = [line for f in web["failures"] for line in f["log_lines"]]
     assert "[web] panic: cannot reach the database" in logs
+    assert "[web] booting DB_PASSWORD=****" in logs
+    assert "hunter22" not in text, "secret values never shown"
     assert image_of(local_aws, service(local_aws)["taskDefinition"]).endswith(
         "@" + image_of(local_aws, "web:1").split("@")[1]
     )
