@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-DEFAULT_SECRET_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"
+# The same default as ecsflow.diff.DEFAULT_MASK_PATTERN (the layers may not import each other).
+DEFAULT_SECRET_PATTERN = r"(?i)(secret|password|passwd|pwd|token|api[_-]?key|private[_-]?key|credential|auth)"
 
 
 class BaseMode(StrEnum):

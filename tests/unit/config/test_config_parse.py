@@ -119,3 +119,10 @@ def test_missing_file(tmp_path: Path) -> None:
 )
 def test_durations(text: str, seconds: float | None) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_default_secret_pattern_matches_the_diff_masker() -> None:
+    from ecsflow.config import DEFAULT_SECRET_PATTERN
+    from ecsflow.diff import DEFAULT_MASK_PATTERN
+
+    assert DEFAULT_SECRET_PATTERN == DEFAULT_MASK_PATTERN
