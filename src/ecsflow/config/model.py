@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 # The same default as ecsflow.diff.DEFAULT_MASK_PATTERN (the layers may not import each other).
-DEFAULT_SECRET_PATTERN = r"(?i)(secret|password|passwd|pwd|token|api[_-]?key|private[_-]?key|credential|auth)"
+DEFAULT_SECRET_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"
 
 
 class BaseMode(StrEnum):
