@@ -246,3 +246,20 @@ def test_credentials_expiring_during_the_wait_are_refreshed(run_cli: Any, local_
     counted = local_aws.calls()["operations"]["ecs:DescribeServices"]
     assert counted["errors"] >= 2, "credentials expired during the wait"
     assert results(doc)["web"]["outcome"] == "succeeded"
+
+
+def test_codepipeline_compatible_image_definitions_with_base_service(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, project: Path, tmp_path: Path
+) -> None:
+    defs = tmp_path / "imagedefinitions.json"
+    defs.write_text(json.dumps([{"name": "web", "imageUri": f"{local_world.repository_uri}:v2"}]))
+    code, _, text = cli(
+        run_cli, local_aws, project, "deploy", "web", "--base", "service", "--image-definitions", str(defs)
+    )
+    assert code == ExitCode.OK, text
+    assert ":v2@sha256:" in image_of(local_aws, service(local_aws)["taskDefinition"])
+    detail = tmp_path / "imageDetail.json"
+    detail.write_text(json.dumps({"ImageURI": f"{local_world.repository_uri}:v1"}))
+    code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--image-detail", str(detail))
+    assert code == ExitCode.OK, text
+    assert image_of(local_aws, service(local_aws)["taskDefinition"]).endswith(f":v1@{local_world.image_digest}")
