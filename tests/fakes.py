@@ -395,7 +395,7 @@ class FakeLogs:
         self.streams: dict[tuple[str, str], list[str]] = {}
         self.calls: Counter[str] = Counter()
 
-    def tail(self, group: str, stream: str, limit: int) -> list[str]:
+    def tail(self, group: str, stream: str, limit: int, *, region: str | None = None) -> list[str]:
         self.calls["GetLogEvents"] += 1
         return self.streams.get((group, stream), [])[-limit:]
 

@@ -258,8 +258,9 @@ class EcrPort(Protocol):
 
 
 class LogsPort(Protocol):
-    def tail(self, group: str, stream: str, limit: int) -> list[str]:
-        """The last ``limit`` messages of a stream (empty when the stream does not exist)."""
+    def tail(self, group: str, stream: str, limit: int, *, region: str | None = None) -> list[str]:
+        """The last ``limit`` messages of a stream (empty when the stream does not exist);
+        ``region``: the ``awslogs-region`` of the container, when it names one."""
         ...
 
 

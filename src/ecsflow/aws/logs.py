@@ -11,11 +11,12 @@ class LogsAdapter:
     def __init__(self, clients: AwsClients) -> None:
         self._aws = clients
 
-    def tail(self, group: str, stream: str, limit: int) -> list[str]:
+    def tail(self, group: str, stream: str, limit: int, *, region: str | None = None) -> list[str]:
         try:
             response = self._aws.call(
                 "logs",
                 "get_log_events",
+                region=region,
                 logGroupName=group,
                 logStreamName=stream,
                 limit=limit,

@@ -67,17 +67,19 @@ class Diagnoser:
         tasks.sort(key=lambda x: x.stopped_at or 0.0, reverse=True)
         return tasks[: self.max_tasks]
 
-    def _failure(self, task: TaskInfo, configs: Mapping[str, tuple[str, str]], notes: list[str]) -> TaskFailure:
+    def _failure(
+        self, task: TaskInfo, configs: Mapping[str, tuple[str, str, str | None]], notes: list[str]
+    ) -> TaskFailure:
         scrub = self.masker.scrub
         lines: list[str] = []
         for c in task.containers:
             failed = (c.exit_code not in (None, 0)) or bool(c.reason)
             if not failed or c.name not in configs or self.logs is None or self.log_lines <= 0:
                 continue
-            group, prefix = configs[c.name]
+            group, prefix, region = configs[c.name]
             stream = f"{prefix}/{c.name}/{task.task_id}"
             try:
-                tail = self.logs.tail(group, stream, self.log_lines)
+                tail = self.logs.tail(group, stream, self.log_lines, region=region)
             except EcsflowError as exc:
                 notes.append(f"could not read {group} {stream}: {exc.message}")
                 continue

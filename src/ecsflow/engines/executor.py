@@ -14,16 +14,17 @@ from ecsflow.plan import RevisionAction, ServicePlan
 from ecsflow.ports import Clock, EcsPort, RegisteredTaskDefinition, ServiceState
 
 
-def log_configs(body: Mapping[str, Any] | None) -> dict[str, tuple[str, str]]:
-    """container -> (group, stream prefix) for containers logging with ``awslogs``: their
-    streams are ``<prefix>/<container>/<task id>`` (the awslogs driver's naming)."""
-    out: dict[str, tuple[str, str]] = {}
+def log_configs(body: Mapping[str, Any] | None) -> dict[str, tuple[str, str, str | None]]:
+    """container -> (group, stream prefix, region) for containers logging with ``awslogs``:
+    their streams are ``<prefix>/<container>/<task id>`` (the awslogs driver's naming)."""
+    out: dict[str, tuple[str, str, str | None]] = {}
     for c in (body or {}).get("containerDefinitions") or ():
         config = c.get("logConfiguration") or {}
         options = config.get("options") or {}
         group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
         if config.get("logDriver") == "awslogs" and group and prefix:
-            out[str(c.get("name"))] = (str(group), str(prefix))
+            region = options.get("awslogs-region")
+            out[str(c.get("name"))] = (str(group), str(prefix), str(region) if region else None)
     return out
 
 

@@ -22,8 +22,8 @@ class Tracked:
     deadline: float
     images: tuple[tuple[str, str], ...] = ()
     strategy: str = "ROLLING"  # picks the judge (engines/strategy.py)
-    # container -> (awslogs-group, awslogs-stream-prefix) for the last log lines on failure
-    log_configs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # container -> (awslogs-group, awslogs-stream-prefix, awslogs-region) for the last log lines on failure
+    log_configs: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # mutable progress
     seen_events: set[str] = field(default_factory=set)
