@@ -53,6 +53,7 @@ Examples:
   ecsflow validate examples/taskdef.json examples/appspec.yaml
   ecsflow convert image-detail examples/imageDetail.json --container web
   ecsflow render taskdef examples/taskdef.json --image-detail IMAGE1_NAME=examples/imageDetail.json
+  ecsflow deploy api --tag v42          # pin to the digest, reuse or register, update, wait
 
 Exit codes: 0 ok, 1 failed, 2 invalid input, 3 internal error, 4 rolled back,
 5 timed out, 6 superseded, 7 paused, 8 drift, 9 AWS access, 130 interrupted.
