@@ -181,3 +181,12 @@ def test_failed_with_rollback_configured_but_no_rollback_is_failed_after_the_gra
     _, [result] = w.deploy()
     assert result.outcome is Outcome.FAILED
     assert result.finished_at is not None and result.finished_at - 1_767_225_600 >= 10 + ROLLBACK_GRACE
+
+
+def test_service_scaled_to_zero_succeeds_with_a_note() -> None:
+    w = World()
+    svc = w.service("api", desired=0)
+    svc.timeline = rollout_succeeds(after=30)
+    _, [result] = w.deploy()
+    assert result.outcome is Outcome.SUCCEEDED
+    assert any("0 desired tasks" in n for n in result.notes)
