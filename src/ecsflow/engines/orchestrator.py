@@ -50,6 +50,13 @@ class Orchestrator:
                 else:
                     for key in group:
                         results[key] = self._skipped(key, stop_reason)
+        except EcsflowError as exc:
+            # AWS stopped answering for good (access lost, …) while deployments run: say so.
+            running = sorted(self.waiter.active)
+            if running:
+                attach = f"the deployments of {', '.join(running)} go on in ECS: attach with `ecsflow wait`"
+                exc.hint = f"{exc.hint}; {attach}" if exc.hint else attach
+            raise
         except KeyboardInterrupt:
             for key, t in self.executor.started.items():
                 if key not in results and key not in self.waiter.active:

@@ -244,3 +244,14 @@ def test_problems_of_several_services_are_reported_together() -> None:
     details = "\n".join(err.value.details())
     assert "API_IMAGE" in details and "WORKER_IMAGE" in details
     assert not w.ecs.registered and not w.ecs.updates
+
+
+def test_lost_access_during_the_wait_says_how_to_attach() -> None:
+    from ecsflow.errors import AwsAccessError
+
+    w = World()
+    w.service("api")
+    w.ecs.fail_next("DescribeServices", AwsAccessError("ecs:DescribeServices failed: AccessDenied"), after=1)
+    with pytest.raises(AwsAccessError) as err:
+        w.deploy()
+    assert "ecsflow wait" in (err.value.hint or "")
