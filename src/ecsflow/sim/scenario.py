@@ -142,6 +142,13 @@ def _build(cls: type[Any], value: Any, path: str, problems: list[Problem], file:
 _INVALID = object()
 
 
+def _kind(field: dataclasses.Field[Any]) -> str:
+    """The field's annotation as written (``"float | None"``), whether or not annotations are strings."""
+    if isinstance(field.type, str):
+        return field.type
+    return field.type.__name__ if isinstance(field.type, type) else str(field.type)
+
+
 def _describe(field: dataclasses.Field[Any]) -> str:
     return {
         "int": "an integer",
@@ -152,11 +159,11 @@ def _describe(field: dataclasses.Field[Any]) -> str:
         "tuple[str, ...]": "a list of strings",
         "tuple[int, ...]": "a list of integers",
         "dict[str, str]": "a mapping of strings",
-    }.get(str(field.type), str(field.type))
+    }.get(_kind(field), _kind(field))
 
 
 def _convert(field: dataclasses.Field[Any], item: Any) -> Any:
-    kind = str(field.type)
+    kind = _kind(field)
     if kind == "bool":
         return item if isinstance(item, bool) else _INVALID
     if isinstance(item, bool):
