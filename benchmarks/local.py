@@ -16,6 +16,7 @@ Prints figures; it is not a test.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import subprocess
 import sys
@@ -78,6 +79,10 @@ def ecsflow(cwd: Path, *args: str) -> None:
     )
 
 
+def _client(session: Any, endpoint_url: str, service: str) -> Any:
+    return session.client(service, endpoint_url=endpoint_url)
+
+
 def start_up(runs: int) -> tuple[float, float, float]:
     """Median start-up seconds; RSS (MiB) idle and after the example world, of the last run."""
     times: list[float] = []
@@ -98,8 +103,7 @@ def start_up(runs: int) -> tuple[float, float, float]:
                 session = boto3.session.Session(
                     aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
                 )
-                endpoint = state.endpoint_url
-                create_world(lambda service, s=session, url=endpoint: s.client(service, endpoint_url=url))
+                create_world(functools.partial(_client, session, state.endpoint_url))
                 loaded = rss_mib(state.pid)
             finally:
                 ecsflow(cwd, "local", "down")
