@@ -263,3 +263,29 @@ def test_codepipeline_compatible_image_definitions_with_base_service(
     code, _doc, text = cli(run_cli, local_aws, project, "deploy", "web", "--image-detail", str(detail))
     assert code == ExitCode.OK, text
     assert image_of(local_aws, service(local_aws)["taskDefinition"]).endswith(f":v1@{local_world.image_digest}")
+
+
+def test_codedeploy_service_is_refused_before_any_mutation(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    local_aws.client("ecs").create_service(
+        cluster="demo",
+        serviceName="web",
+        taskDefinition=local_world.task_definition_arn,
+        desiredCount=1,
+        launchType="FARGATE",
+        deploymentController={"type": "CODE_DEPLOY"},
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": list(local_world.subnet_ids),
+                "securityGroups": [local_world.security_group_id],
+            }
+        },
+    )
+    push(local_aws, "v2")
+    config = write_project(tmp_path, local_aws, local_world)
+    local_aws.reset_calls()
+    code, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.FAILED, text
+    assert "CODE_DEPLOY" in text and "Nothing was changed" in text
+    assert not any(calls(local_aws).get(op) for op in MUTATIONS)
