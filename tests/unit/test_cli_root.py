@@ -20,9 +20,7 @@ def test_unknown_verb_is_a_usage_error(run_cli) -> None:  # type: ignore[no-unty
 
 
 def test_python_dash_m() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "ecsflow", "--version"], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([sys.executable, "-m", "ecsflow", "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0
     assert __version__ in proc.stdout
 
