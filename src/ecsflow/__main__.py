@@ -1,6 +1,6 @@
 """``python -m ecsflow``."""
 
-from ecsflow.cli.main import main
+from ecsflow.cli.entry import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised by a subprocess test
     main()
