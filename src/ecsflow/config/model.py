@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
+from ecsflow.config.bootstrap import BootstrapConfig
+
 # The same default as ecsflow.diff.DEFAULT_MASK_PATTERN (the layers may not import each other).
 DEFAULT_SECRET_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"
 
@@ -61,6 +63,7 @@ class ServiceConfig:
     timeout: float | None = None
     after: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=_frozen)
+    bootstrap: BootstrapConfig | None = None  # what `ecsflow bootstrap service` creates
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ServiceOverride:
     base: BaseMode | None = None
     timeout: float | None = None
     variables: Mapping[str, str] = field(default_factory=_frozen)
+    bootstrap: BootstrapConfig | None = None  # replaces the service's whole `bootstrap:`
 
     def apply(self, svc: ServiceConfig) -> ServiceConfig:
         return replace(
@@ -87,6 +91,7 @@ class ServiceOverride:
             base=self.base or svc.base,
             timeout=self.timeout if self.timeout is not None else svc.timeout,
             variables=_frozen({**svc.variables, **self.variables}),
+            bootstrap=self.bootstrap or svc.bootstrap,
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ecsflow.config.bootstrap import parse_bootstrap
 from ecsflow.config.model import (
     BaseMode,
     Defaults,
@@ -38,7 +39,18 @@ _DEFAULT_KEYS = {
     "secret_pattern",
     "log_lines",
 }
-_SERVICE_KEYS = {"cluster", "service", "task_definition", "family", "images", "base", "timeout", "after", "variables"}
+_SERVICE_KEYS = {
+    "cluster",
+    "service",
+    "task_definition",
+    "family",
+    "images",
+    "base",
+    "timeout",
+    "after",
+    "variables",
+    "bootstrap",
+}
 _OVERRIDE_KEYS = _SERVICE_KEYS - {"after"}
 _ENV_KEYS = {"region", "profile", "cluster", "timeout", "variables", "services"}
 
@@ -240,6 +252,9 @@ def _service_fields(r: _Reader, data: Mapping[str, Any], path: str) -> dict[str,
         "base": r.base(data, "base", path),
         "timeout": r.duration(data, "timeout", path),
         "variables": r.strings(data.get("variables"), _join(path, "variables")),
+        "bootstrap": parse_bootstrap(data["bootstrap"], _join(path, "bootstrap"), r.problem)
+        if data.get("bootstrap") is not None
+        else None,
     }
 
 
@@ -262,6 +277,7 @@ def _services(r: _Reader, value: Any, defaults: Defaults, variables: Mapping[str
             timeout=f["timeout"] if f["timeout"] is not None else defaults.timeout,
             after=tuple(r.string_list(data.get("after"), _join(path, "after"))),
             variables={**variables, **f["variables"]},
+            bootstrap=f["bootstrap"],
         )
     if not services and value is not None:
         r.problem("services", "no services defined")
