@@ -257,6 +257,60 @@ class EcrPort(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class EcrImage:
+    """An image as ``BatchGetImage`` returns it: the manifest exactly as stored (retagging
+    must send it back byte for byte, AWS-SEMANTICS.md §11.1) and where it lives."""
+
+    repository: str
+    digest: str
+    manifest: str
+    media_type: str | None = None
+    registry_id: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class TagMutability:
+    """``imageTagMutability`` of a repository and its wildcard exclusion filters."""
+
+    mode: str = "MUTABLE"  # MUTABLE | IMMUTABLE | IMMUTABLE_WITH_EXCLUSION | MUTABLE_WITH_EXCLUSION
+    exclusions: tuple[str, ...] = ()
+
+
+class EcrRetagPort(Protocol):
+    """The ECR calls a promotion makes: read an image's manifest, put it under a new tag."""
+
+    def get_image(
+        self,
+        repository: str,
+        *,
+        tag: str | None = None,
+        digest: str | None = None,
+        registry_id: str | None = None,
+        region: str | None = None,
+    ) -> EcrImage | None:
+        """The image a tag or digest names, or ``None`` when there is none."""
+        ...
+
+    def put_tag(self, image: EcrImage, tag: str) -> bool:
+        """PutImage of ``image``'s manifest under ``tag``; ``False`` when the tag already named
+        that digest (``ImageAlreadyExistsException``). Returns after ECR checked the digest."""
+        ...
+
+    def tag_mutability(
+        self, repository: str, *, registry_id: str | None = None, region: str | None = None
+    ) -> TagMutability: ...
+
+    def read_repository_tags(
+        self, repository: str, *, registry_id: str | None = None, region: str | None = None
+    ) -> dict[str, str]: ...
+
+    def write_repository_tags(
+        self, repository: str, tags: Mapping[str, str], *, registry_id: str | None = None, region: str | None = None
+    ) -> None: ...
+
+
 class LogsPort(Protocol):
     def tail(self, group: str, stream: str, limit: int, *, region: str | None = None) -> list[str]:
         """The last ``limit`` messages of a stream (empty when the stream does not exist);
