@@ -12,6 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from ecsflow.config.bootstrap import BootstrapConfig
+from ecsflow.config.codedeploy import CodeDeployConfig
 
 # The same default as ecsflow.diff.DEFAULT_MASK_PATTERN (the layers may not import each other).
 DEFAULT_SECRET_PATTERN = r"(?i)(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)"
@@ -64,6 +65,7 @@ class ServiceConfig:
     after: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=_frozen)
     bootstrap: BootstrapConfig | None = None  # what `ecsflow bootstrap service` creates
+    codedeploy: CodeDeployConfig | None = None  # CODE_DEPLOY blue/green settings (config/codedeploy.py)
 
 
 @dataclass(frozen=True)

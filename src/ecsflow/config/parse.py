@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ecsflow.config.bootstrap import parse_bootstrap
+from ecsflow.config.codedeploy import parse_codedeploy
 from ecsflow.config.model import (
     BaseMode,
     Defaults,
@@ -50,8 +51,9 @@ _SERVICE_KEYS = {
     "after",
     "variables",
     "bootstrap",
+    "codedeploy",
 }
-_OVERRIDE_KEYS = _SERVICE_KEYS - {"after"}
+_OVERRIDE_KEYS = _SERVICE_KEYS - {"after", "codedeploy"}
 _ENV_KEYS = {"region", "profile", "cluster", "timeout", "variables", "services"}
 
 
@@ -278,6 +280,7 @@ def _services(r: _Reader, value: Any, defaults: Defaults, variables: Mapping[str
             after=tuple(r.string_list(data.get("after"), _join(path, "after"))),
             variables={**variables, **f["variables"]},
             bootstrap=f["bootstrap"],
+            codedeploy=parse_codedeploy(data.get("codedeploy"), _join(path, "codedeploy"), r.problem),
         )
     if not services and value is not None:
         r.problem("services", "no services defined")
