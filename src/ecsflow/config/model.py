@@ -10,6 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ecsflow.config.pipelines import PipelineConfig
 
 from ecsflow.config.bootstrap import BootstrapConfig
 from ecsflow.config.codedeploy import CodeDeployConfig
@@ -48,6 +52,7 @@ class Defaults:
     fail_fast: bool = True
     secret_pattern: str = DEFAULT_SECRET_PATTERN
     log_lines: int = 20  # last lines of a failing container's log shown on failure
+    run_store: str | None = None  # where `ecsflow run` records runs: a SQLite file or s3://bucket/prefix
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class ProjectConfig:
     variables: Mapping[str, str] = field(default_factory=_frozen)
     order: tuple[tuple[str, ...], ...] = ()
     environment: str | None = None  # set once for_environment() applied one
+    pipelines: Mapping[str, PipelineConfig] = field(default_factory=dict)  # ecsflow.config.pipelines
 
     def for_environment(self, name: str | None) -> ProjectConfig:
         """The configuration as seen in environment ``name`` (``None``: no environment)."""

@@ -21,6 +21,8 @@ from ecsflow.config.model import (
     ServiceOverride,
 )
 from ecsflow.config.order import deploy_order
+from ecsflow.config.pipelines import check_run_store
+from ecsflow.config.pipelines_parse import read_pipelines
 from ecsflow.errors import ConfigError, Problem, problems_error
 
 DEFAULT_FILE = "ecsflow.yml"
@@ -28,7 +30,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # ECS service / container name ch
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, None: 1}
 
-_TOP_KEYS = {"version", "defaults", "services", "environments", "variables", "order"}
+_TOP_KEYS = {"version", "defaults", "services", "environments", "variables", "order", "pipelines"}
 _DEFAULT_KEYS = {
     "region",
     "profile",
@@ -39,6 +41,7 @@ _DEFAULT_KEYS = {
     "fail_fast",
     "secret_pattern",
     "log_lines",
+    "run_store",
 }
 _SERVICE_KEYS = {
     "cluster",
@@ -194,6 +197,13 @@ def parse_config(text: str, *, file: str = DEFAULT_FILE, root: str = ".") -> Pro
     services = _services(r, top.get("services"), defaults, variables)
     environments = _environments(r, top.get("environments"), services)
     order = deploy_order(services, top.get("order"), r.problem)
+    pipelines = read_pipelines(
+        top.get("pipelines"),
+        services=frozenset(services),
+        environments=frozenset(environments),
+        report=r.problem,
+        file=file,
+    )
     if r.problems:
         raise problems_error(ConfigError, file, r.problems, hint="fix the listed keys (reference: docs/config.md)")
     return ProjectConfig(
@@ -204,6 +214,7 @@ def parse_config(text: str, *, file: str = DEFAULT_FILE, root: str = ".") -> Pro
         environments=environments,
         variables=variables,
         order=order,
+        pipelines=pipelines,
     )
 
 
@@ -227,7 +238,11 @@ def _defaults(r: _Reader, value: Any) -> Defaults:
     except re.error as exc:
         r.problem("defaults.secret_pattern", f"not a valid regular expression: {exc}")
         pattern = Defaults.secret_pattern
+    run_store = r.string(data, "run_store", "defaults")
+    if run_store is not None and (why := check_run_store(run_store)):
+        r.problem("defaults.run_store", why)
     return Defaults(
+        run_store=run_store,
         region=r.string(data, "region", "defaults"),
         profile=r.string(data, "profile", "defaults"),
         cluster=r.string(data, "cluster", "defaults"),
