@@ -41,6 +41,7 @@ VERBS: dict[str, str] = {
     "history": "ecsflow.cli.history:history",
     "rollback": "ecsflow.cli.rollback:rollback",
     "deregister": "ecsflow.cli.deregister:deregister",
+    "iam-policy": "ecsflow.cli.iam_policy:iam_policy",
     "init": "ecsflow.cli.init:init",
     "demo": "ecsflow.cli.demo:demo",
 }

@@ -1,0 +1,314 @@
+"""Least-privilege IAM policies for what a configuration will do (``ecsflow iam-policy``).
+
+Each *use* (``deploy``, ``bootstrap``, ``pipeline``, ``local-dev``) is a list of
+``Permission``s: an IAM action, the kind of resource it is scoped to, and why ecsflow needs
+it. ``policy_for`` turns them into a policy document whose resources are the ARNs of the
+configured clusters, services, families, repositories, roles, log groups and CodeDeploy groups.
+
+Resource scoping follows AWS's Service Authorization Reference for each action: an action
+without resource-level permissions gets ``"*"``, in a statement whose ``Sid`` says so
+(``…NoResourceLevel…``). The actions are the API operations ecsflow's commands call (see
+``tests/e2e/test_iam_policy_calls.py``, which checks that against the local AWS), plus a few
+that only run on failure paths or are checked implicitly by AWS (tag on create, PassRole),
+each marked in ``Permission.why``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ecsflow.synth.targets import Place, ServiceTarget
+
+
+class Use(StrEnum):
+    DEPLOY = "deploy"
+    BOOTSTRAP = "bootstrap"
+    PIPELINE = "pipeline"
+    LOCAL_DEV = "local-dev"
+
+
+class Kind(StrEnum):
+    """What a permission's resource is, per service target."""
+
+    ANY = "*"
+    CLUSTER = "cluster"
+    SERVICE = "service"
+    SERVICE_DEPLOYMENT = "service-deployment"
+    SERVICE_REVISION = "service-revision"
+    TASK = "task"
+    TASK_DEFINITION = "task-definition"
+    LIST_TASKS = "list-tasks"  # "*" with the ecs:cluster condition
+    TAG_ON_REGISTER = "tag-on-register"  # task-definition with the ecs:CreateAction condition
+    TAG_ON_CREATE = "tag-on-create"  # cluster/service with the ecs:CreateAction condition
+    PASS_TASK_ROLES = "pass-task-roles"
+    REPOSITORY = "repository"
+    LOG_STREAMS = "log-streams"
+    LOG_GROUP = "log-group"
+    CODEDEPLOY_GROUP = "codedeploy-group"
+    CODEDEPLOY_APPLICATION = "codedeploy-application"
+    CODEDEPLOY_CONFIG = "codedeploy-config"
+
+
+@dataclass(frozen=True)
+class Permission:
+    action: str
+    kind: Kind
+    why: str
+    implicit: bool = False  # checked by AWS without an API call of that name (tag on create, PassRole)
+    failure_only: bool = False  # called only on a failure path
+
+
+# The statement each kind of resource goes to: Sid, and the condition it carries.
+_SIDS: dict[Kind, str] = {
+    Kind.ANY: "NoResourceLevelPermissionsSoStar",
+    Kind.CLUSTER: "EcsClusters",
+    Kind.SERVICE: "EcsServices",
+    Kind.SERVICE_DEPLOYMENT: "EcsServiceDeployments",
+    Kind.SERVICE_REVISION: "EcsServiceRevisions",
+    Kind.TASK: "EcsTasksOfTheClusters",
+    Kind.TASK_DEFINITION: "TaskDefinitionFamilies",
+    Kind.LIST_TASKS: "ListTasksNeedsStarScopedByClusterCondition",
+    Kind.TAG_ON_REGISTER: "TagTaskDefinitionsOnRegisterOnly",
+    Kind.TAG_ON_CREATE: "TagClustersAndServicesOnCreateOnly",
+    Kind.PASS_TASK_ROLES: "PassTaskAndExecutionRolesToEcsTasksOnly",
+    Kind.REPOSITORY: "EcrRepositories",
+    Kind.LOG_STREAMS: "ContainerLogStreams",
+    Kind.LOG_GROUP: "ContainerLogGroups",
+    Kind.CODEDEPLOY_GROUP: "CodeDeployDeploymentGroups",
+    Kind.CODEDEPLOY_APPLICATION: "CodeDeployApplications",
+    Kind.CODEDEPLOY_CONFIG: "CodeDeployDeploymentConfigs",
+}
+
+_ORDER = list(_SIDS)
+
+P = Permission
+
+# What `ecsflow status/diff/revisions/history` read (no mutation).
+READ: tuple[Permission, ...] = (
+    P("ecs:DescribeServices", Kind.SERVICE, "current revision, deployments, events"),
+    P("ecs:DescribeTaskDefinition", Kind.ANY, "read revisions (no resource-level permissions)"),
+    P("ecs:ListTaskDefinitions", Kind.ANY, "newest revision of a family (no resource-level permissions)"),
+    P("ecs:ListServiceDeployments", Kind.SERVICE, "deployment history (service deployments API)"),
+    P("ecs:DescribeServiceDeployments", Kind.SERVICE_DEPLOYMENT, "deployment outcome and rollback reason"),
+    P("ecs:DescribeServiceRevisions", Kind.SERVICE_REVISION, "what a deployment rolled back to"),
+    P("ecs:ListTasks", Kind.LIST_TASKS, "stopped tasks of a failing deployment", failure_only=True),
+    P("ecs:DescribeTasks", Kind.TASK, "why tasks stopped", failure_only=True),
+    P("logs:GetLogEvents", Kind.LOG_STREAMS, "last log lines of a failing container", failure_only=True),
+    P(
+        "elasticloadbalancing:DescribeTargetHealth",
+        Kind.ANY,
+        "why targets are unhealthy (Describe* of ELB has no resource-level permissions)",
+        failure_only=True,
+    ),
+)
+
+# What `ecsflow deploy/wait/rollback/deregister` add.
+DEPLOY: tuple[Permission, ...] = (
+    *READ,
+    P("ecs:RegisterTaskDefinition", Kind.TASK_DEFINITION, "register the rendered revision in its family"),
+    P(
+        "ecs:TagResource",
+        Kind.TAG_ON_REGISTER,
+        "revisions are registered with ecsflow's record tags (tag-on-create authorization)",
+        implicit=True,
+    ),
+    P(
+        "iam:PassRole",
+        Kind.PASS_TASK_ROLES,
+        "a task definition naming a task or execution role passes it to ECS",
+        implicit=True,
+    ),
+    P("ecs:UpdateService", Kind.SERVICE, "start the deployment of the exact revision"),
+    P("ecs:StopServiceDeployment", Kind.SERVICE_DEPLOYMENT, "`rollback` and stopping a deployment"),
+    P("ecs:DeregisterTaskDefinition", Kind.ANY, "`deregister` and revision retention (no resource-level permissions)"),
+    P("ecr:BatchGetImage", Kind.REPOSITORY, "pin a tag to its digest"),
+)
+
+CODEDEPLOY: tuple[Permission, ...] = (
+    P("codedeploy:CreateDeployment", Kind.CODEDEPLOY_GROUP, "start a CODE_DEPLOY blue/green deployment"),
+    P("codedeploy:GetDeployment", Kind.CODEDEPLOY_GROUP, "follow the deployment"),
+    P("codedeploy:GetDeploymentGroup", Kind.CODEDEPLOY_GROUP, "read the group's service and listeners"),
+    P("codedeploy:ListDeployments", Kind.CODEDEPLOY_GROUP, "find a deployment in progress"),
+    P("codedeploy:GetDeploymentConfig", Kind.CODEDEPLOY_CONFIG, "the traffic-shifting configuration"),
+    P("codedeploy:RegisterApplicationRevision", Kind.CODEDEPLOY_APPLICATION, "the AppSpec revision"),
+    P("codedeploy:GetApplicationRevision", Kind.CODEDEPLOY_APPLICATION, "read the AppSpec revision"),
+    P("codedeploy:StopDeployment", Kind.ANY, "stop and roll back (no resource-level permissions)"),
+    P("codedeploy:ContinueDeployment", Kind.ANY, "shift traffic after a wait (no resource-level permissions)"),
+    P("codedeploy:ListDeploymentTargets", Kind.ANY, "task-set progress (no resource-level permissions)"),
+    P("codedeploy:BatchGetDeploymentTargets", Kind.ANY, "task-set progress (no resource-level permissions)"),
+)
+
+BOOTSTRAP: tuple[Permission, ...] = (
+    P("ecs:CreateCluster", Kind.CLUSTER, "create the cluster"),
+    P("ecs:DescribeClusters", Kind.CLUSTER, "adopt an existing cluster"),
+    P("ecs:DeleteCluster", Kind.CLUSTER, "`--delete` of a cluster it created"),
+    P("ecs:CreateService", Kind.SERVICE, "create the service"),
+    P("ecs:DescribeServices", Kind.SERVICE, "adopt an existing service"),
+    P("ecs:UpdateService", Kind.SERVICE, "scale to zero before `--delete`"),
+    P("ecs:DeleteService", Kind.SERVICE, "`--delete` of a service it created"),
+    P("ecs:TagResource", Kind.TAG_ON_CREATE, "clusters and services are created with tags", implicit=True),
+    P("ecs:RegisterTaskDefinition", Kind.TASK_DEFINITION, "the first revision"),
+    P("ecs:TagResource", Kind.TAG_ON_REGISTER, "revisions are registered with tags", implicit=True),
+    P("ecs:DescribeTaskDefinition", Kind.ANY, "adopt an existing revision (no resource-level permissions)"),
+    P("ecs:ListTaskDefinitions", Kind.ANY, "find the family's revisions (no resource-level permissions)"),
+    P("iam:PassRole", Kind.PASS_TASK_ROLES, "the task and execution roles", implicit=True),
+    P("logs:CreateLogGroup", Kind.LOG_GROUP, "the awslogs group of each container"),
+    P("logs:PutRetentionPolicy", Kind.LOG_GROUP, "log retention"),
+    P("logs:DeleteLogGroup", Kind.LOG_GROUP, "`--delete` of a group it created"),
+    P("logs:DescribeLogGroups", Kind.ANY, "adopt existing groups (no resource-level permissions)"),
+    P(
+        "elasticloadbalancing:DescribeTargetGroups",
+        Kind.ANY,
+        "check the load balancer settings (no resource-level permissions)",
+    ),
+    P("elasticloadbalancing:DescribeListeners", Kind.ANY, "check the listeners (no resource-level permissions)"),
+)
+
+CODEDEPLOY_BOOTSTRAP: tuple[Permission, ...] = (
+    P("codedeploy:CreateApplication", Kind.CODEDEPLOY_APPLICATION, "create the application"),
+    P("codedeploy:GetApplication", Kind.CODEDEPLOY_APPLICATION, "adopt an existing application"),
+    P("codedeploy:DeleteApplication", Kind.CODEDEPLOY_APPLICATION, "`--delete`"),
+    P("codedeploy:CreateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "create the deployment group"),
+    P("codedeploy:GetDeploymentGroup", Kind.CODEDEPLOY_GROUP, "adopt an existing group"),
+    P("codedeploy:UpdateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "bring an adopted group in line"),
+    P("codedeploy:DeleteDeploymentGroup", Kind.CODEDEPLOY_GROUP, "`--delete`"),
+)
+
+# Running ecsflow inside a pipeline (CodeBuild, the CodePipeline invoke handler, any CI):
+# deploy, plus pushing images built by the buildspec and reporting CodePipeline job results.
+PIPELINE: tuple[Permission, ...] = (
+    *DEPLOY,
+    P("ecr:GetAuthorizationToken", Kind.ANY, "docker login to ECR (no resource-level permissions)"),
+    P("ecr:BatchCheckLayerAvailability", Kind.REPOSITORY, "push images"),
+    P("ecr:InitiateLayerUpload", Kind.REPOSITORY, "push images"),
+    P("ecr:UploadLayerPart", Kind.REPOSITORY, "push images"),
+    P("ecr:CompleteLayerUpload", Kind.REPOSITORY, "push images"),
+    P("ecr:PutImage", Kind.REPOSITORY, "push images and promote by retagging"),
+    P("ecr:DescribeImages", Kind.REPOSITORY, "find the image a tag names"),
+    P("codepipeline:PutJobSuccessResult", Kind.ANY, "report an invoke action's result (no resource-level permissions)"),
+    P("codepipeline:PutJobFailureResult", Kind.ANY, "report an invoke action's result (no resource-level permissions)"),
+)
+
+USES: dict[Use, tuple[Permission, ...]] = {
+    Use.LOCAL_DEV: READ,
+    Use.DEPLOY: DEPLOY,
+    Use.BOOTSTRAP: BOOTSTRAP,
+    Use.PIPELINE: PIPELINE,
+}
+
+# Added when any selected service deploys through CodeDeploy.
+CODEDEPLOY_USES: dict[Use, tuple[Permission, ...]] = {
+    Use.LOCAL_DEV: tuple(p for p in CODEDEPLOY if p.action.split(":")[1].startswith(("Get", "List", "BatchGet"))),
+    Use.DEPLOY: CODEDEPLOY,
+    Use.BOOTSTRAP: CODEDEPLOY_BOOTSTRAP,
+    Use.PIPELINE: CODEDEPLOY,
+}
+
+
+def permissions_for(use: Use, targets: Sequence[ServiceTarget]) -> tuple[Permission, ...]:
+    perms = list(USES[use])
+    if any(t.codedeploy for t in targets):
+        perms += CODEDEPLOY_USES[use]
+    return tuple(perms)
+
+
+def policy_for(use: Use, targets: Sequence[ServiceTarget]) -> dict[str, Any]:
+    """The IAM policy document (``Version`` + ``Statement``) for ``use`` over ``targets``."""
+    grouped: dict[Kind, set[str]] = {}
+    for perm in permissions_for(use, targets):
+        if _resources(perm.kind, targets):
+            grouped.setdefault(perm.kind, set()).add(perm.action)
+    statements: list[dict[str, Any]] = []
+    for kind in _ORDER:
+        if kind not in grouped:
+            continue
+        resources = _resources(kind, targets)
+        statement: dict[str, Any] = {
+            "Sid": _SIDS[kind],
+            "Effect": "Allow",
+            "Action": sorted(grouped[kind]),
+            "Resource": resources[0] if len(resources) == 1 else resources,
+        }
+        condition = _condition(kind, targets)
+        if condition:
+            statement["Condition"] = condition
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _resources(kind: Kind, targets: Sequence[ServiceTarget]) -> list[str]:
+    out: set[str] = set()
+    for t in targets:
+        out.update(_target_resources(kind, t))
+    return sorted(out)
+
+
+def _target_resources(kind: Kind, t: ServiceTarget) -> Iterable[str]:
+    p = t.place
+    cs = f"{t.cluster}/{t.service}"
+    if kind in (Kind.ANY, Kind.LIST_TASKS):
+        return ["*"]
+    if kind is Kind.CLUSTER:
+        return [t.cluster_arn]
+    if kind is Kind.SERVICE:
+        return [t.service_arn]
+    # DescribeServiceDeployments/-Revisions require *both* the service and the deployment
+    # (revision) resource types, so their statements name both; the service ARN grants
+    # nothing more to the other actions there, which need the deployment type.
+    if kind is Kind.SERVICE_DEPLOYMENT:
+        return [t.service_arn, p.arn("ecs", f"service-deployment/{cs}/*")]
+    if kind is Kind.SERVICE_REVISION:
+        return [t.service_arn, p.arn("ecs", f"service-revision/{cs}/*")]
+    if kind is Kind.TASK:
+        return [p.arn("ecs", f"task/{t.cluster}/*")]
+    if kind in (Kind.TASK_DEFINITION, Kind.TAG_ON_REGISTER):
+        return [p.arn("ecs", f"task-definition/{t.family}:*")]
+    if kind is Kind.TAG_ON_CREATE:
+        return [t.cluster_arn, t.service_arn]
+    if kind is Kind.PASS_TASK_ROLES:
+        return list(t.roles)
+    if kind is Kind.REPOSITORY:
+        return [r.arn for r in t.repositories]
+    if kind is Kind.LOG_STREAMS:
+        return [g.place.arn("logs", f"log-group:{g.name}:log-stream:*") for g in t.log_groups]
+    if kind is Kind.LOG_GROUP:
+        return [g.place.arn("logs", f"log-group:{g.name}") for g in t.log_groups] + [
+            g.place.arn("logs", f"log-group:{g.name}:*") for g in t.log_groups
+        ]
+    cd = t.codedeploy
+    if cd is None:
+        return []
+    if kind is Kind.CODEDEPLOY_GROUP:
+        return [p.arn("codedeploy", f"deploymentgroup:{cd.application}/{cd.deployment_group}")]
+    if kind is Kind.CODEDEPLOY_APPLICATION:
+        return [p.arn("codedeploy", f"application:{cd.application}")]
+    if kind is Kind.CODEDEPLOY_CONFIG:
+        return [p.arn("codedeploy", f"deploymentconfig:{cd.deployment_config or '*'}")]
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _condition(kind: Kind, targets: Sequence[ServiceTarget]) -> dict[str, Any] | None:
+    if kind is Kind.LIST_TASKS:
+        clusters = sorted({t.cluster_arn for t in targets})
+        return {"ArnEquals": {"ecs:cluster": clusters[0] if len(clusters) == 1 else clusters}}
+    if kind is Kind.TAG_ON_REGISTER:
+        return {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
+    if kind is Kind.TAG_ON_CREATE:
+        return {"StringEquals": {"ecs:CreateAction": ["CreateCluster", "CreateService"]}}
+    if kind is Kind.PASS_TASK_ROLES:
+        return {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    return None
+
+
+def placeholders(policy: dict[str, Any]) -> list[str]:
+    """The ``${AWS::…}`` placeholders left in ``policy`` (to fill in, or use with ``Fn::Sub``)."""
+    import json
+
+    text = json.dumps(policy)
+    return sorted({name for name in ("${AWS::Region}", "${AWS::AccountId}") if name in text})
+
+
+__all__ = ["Kind", "Permission", "Place", "Use", "permissions_for", "placeholders", "policy_for"]
