@@ -6,9 +6,10 @@ others raise a clear error before anything is registered.
 
 Plug-in point: a strategy is a *judge* - ``(tracked, service state, now) -> Verdict | None``
 - that the shared waiter calls on every poll (plus, where the strategy needs one, its own
-start step in the executor). ECS-native BLUE_GREEN/LINEAR/CANARY would add a judge that
-reads lifecycle stages from the service deployments API; adding it to ``JUDGES`` makes
-``check_supported`` accept the strategy.
+start step in the executor). Judges without ports live in ``JUDGES``; judges bound to ports
+(ECS-native BLUE_GREEN/LINEAR/CANARY: ``engines.native.NativeJudge``) are handed to the
+waiter by the engine (``RollingWaiter(judges=...)``). ``SUPPORTED`` lists what
+``check_supported`` accepts: ``strategy_of`` values (ECS strategies, or the controller).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ecsflow.ports import ServiceState
 
 Judge = Callable[[Tracked, ServiceState, float], Verdict | None]
 JUDGES: dict[str, Judge] = {"ROLLING": judge}  # ECS-controller strategies ecsflow can follow
+NATIVE = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})  # followed by engines.native.NativeJudge
+SUPPORTED: set[str] = {"ROLLING", *NATIVE}
 
 
 def strategy_of(state: ServiceState) -> str:
@@ -30,7 +33,7 @@ def strategy_of(state: ServiceState) -> str:
 
 def check_supported(key: str, state: ServiceState) -> None:
     """Raise ``OperationFailed`` (exit 1, nothing changed) for a strategy ecsflow cannot deploy yet."""
-    if state.controller == "ECS" and state.strategy in JUDGES:
+    if strategy_of(state) in SUPPORTED:
         return
     name = f"{key} ({state.name})"
     if state.controller == "CODE_DEPLOY":
@@ -43,7 +46,8 @@ def check_supported(key: str, state: ServiceState) -> None:
     if state.controller == "EXTERNAL":
         raise OperationFailed(
             f"{name} uses the EXTERNAL deployment controller: a third-party controller owns its task sets",
-            hint="deploy it with that controller (CreateTaskSet); ecsflow will not fight it. Nothing was changed.",
+            hint="deploy it with that controller (CreateTaskSet); ecsflow will not fight it, since ECS only lets "
+            "that controller create and shift task sets. Nothing was changed.",
         )
     raise OperationFailed(
         f"{name} uses the ECS {state.strategy} strategy, which this ecsflow does not deploy yet",

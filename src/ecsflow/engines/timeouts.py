@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+from ecsflow.lifecycle import NativeSettings
 from ecsflow.ports import ServiceState
 
 TASK_START = 180.0
@@ -56,3 +57,46 @@ def failure_threshold(desired: int) -> int:
     the circuit breaker's own default formula, 50 % of desired rounded up, clamped to [3, 200]
     (AWS-SEMANTICS.md §6.3, current docs' minimum of 3)."""
     return min(max(math.ceil(desired * 0.5), 3), 200)
+
+
+# ECS native strategies (AWS-SEMANTICS.md §7): the deployment's own settings decide.
+STAGE = 30.0  # a lifecycle stage without a wait of its own (ECS moves on within seconds; generous)
+NATIVE_STAGES = 10  # RECONCILE_SERVICE … CLEAN_UP (§7.2)
+
+
+def native_timeout(settings: NativeSettings, state: ServiceState) -> float:
+    """The default wait for a BLUE_GREEN / LINEAR / CANARY deployment::
+
+        timeout = MARGIN + TASK_START + grace + HEALTHY_LB         (SCALE_UP: green starts at once)
+                  + NATIVE_STAGES × STAGE                          (stage transitions)
+                  + shift                                          (LINEAR: (steps − 1) × stepBakeTime;
+                                                                    CANARY: canaryBakeTime; BLUE_GREEN: 0)
+                  + bakeTimeInMinutes                              (BAKE_TIME)
+                  + Σ Lambda hooks' timeoutInMinutes               (ECS itself acts when one expires)
+                  + DRAIN + STOP                                   (CLEAN_UP: blue scales to zero)
+
+    No upper clamp: every term is a wait ECS itself may take, so a shorter limit would
+    report "timed out" for a deployment that is fine. PAUSE hooks add nothing: a pause ends
+    the wait with "paused" (exit 7), it never runs into the limit.
+    """
+    if settings.strategy == "LINEAR":
+        steps = math.ceil(100.0 / max(settings.step_percent, 0.1))
+        shift = max(steps - 1, 0) * settings.step_bake_minutes * 60.0
+    elif settings.strategy == "CANARY":
+        shift = settings.canary_bake_minutes * 60.0
+    else:
+        shift = 0.0
+    hooks = sum(h.timeout_minutes * 60.0 for h in settings.hooks if h.target_type != "PAUSE")
+    total = (
+        MARGIN
+        + TASK_START
+        + state.health_check_grace_seconds
+        + HEALTHY_LB
+        + NATIVE_STAGES * STAGE
+        + shift
+        + settings.bake_minutes * 60.0
+        + hooks
+        + DRAIN_LB
+        + STOP
+    )
+    return max(total, MINIMUM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ecsflow.engines.gates import Gate
 from ecsflow.model import DeploymentSnapshot
 
 
@@ -25,6 +26,10 @@ class Tracked:
     # container -> (awslogs-group, awslogs-stream-prefix, awslogs-region) for the last log lines on failure
     log_configs: Mapping[str, tuple[str, str, str | None]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    timeout_derived: bool = False  # the deadline may be refined from the deployment's own settings
+    # ECS native strategies (engines/native.py): the service deployment followed, the stop point / gate
+    service_deployment_arn: str | None = None
+    gate: Gate | None = None
     # mutable progress
     seen_events: set[str] = field(default_factory=set)
     last_snapshot: DeploymentSnapshot | None = None
@@ -32,6 +37,10 @@ class Tracked:
     failed_reason: str | None = None
     created_at: float | None = None  # our deployment's createdAt, once seen
     attached_late: bool = False  # `ecsflow wait ID` for a deployment no longer listed
+    native_seen: tuple[object, ...] | None = None  # last (stage, weights, counts, status) shown
+    hooks_seen: dict[str, str] = field(default_factory=dict)  # hook id -> last status shown
+    gate_ran: bool = False
+    gate_failure: str | None = None  # why ecsflow rolled the deployment back at its gate
 
     @property
     def family(self) -> str | None:

@@ -12,12 +12,13 @@ stopping), then steady, then slower for long waits; sleeping is the injected clo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ecsflow.diff import Masker
 from ecsflow.engines.diagnosis import Diagnoser
 from ecsflow.engines.outcome import Verdict, judge, refine_with_service_deployment
-from ecsflow.engines.strategy import JUDGES
+from ecsflow.engines.strategy import JUDGES, NATIVE, Judge
 from ecsflow.engines.tracking import Tracked
 from ecsflow.errors import AwsConnectionError, EcsflowError, ThrottledError
 from ecsflow.events import (
@@ -54,8 +55,11 @@ class RollingWaiter:
         diagnoser: Diagnoser,
         policy: PollPolicy | None = None,
         masker: Masker | None = None,
+        judges: Mapping[str, Judge] | None = None,
     ) -> None:
         self.ecs = ecs
+        # Judges bound to ports (engines.native), over the port-less ones of engines.strategy.
+        self.judges: dict[str, Judge] = {**JUDGES, **(judges or {})}
         self.clock = clock
         self.sink = sink
         self.diagnoser = diagnoser
@@ -90,7 +94,7 @@ class RollingWaiter:
                     verdict: Verdict | None = Verdict(Outcome.FAILED, f"service {t.service} no longer exists")
                 else:
                     self._observe(t, state)
-                    verdict = JUDGES.get(t.strategy, judge)(t, state, now)
+                    verdict = self.judges.get(t.strategy, judge)(t, state, now)
                     if verdict is None and now >= t.deadline:
                         verdict = Verdict(Outcome.TIMED_OUT, _timeout_reason(t))
                 if verdict is not None:
@@ -108,7 +112,8 @@ class RollingWaiter:
         if t.created_at is None and ours.created_at:
             t.created_at = ours.created_at
         snapshot = ours.snapshot()
-        if snapshot != t.last_snapshot:
+        # Native strategies: the judge shows stages and traffic from the service deployment.
+        if snapshot != t.last_snapshot and t.strategy not in NATIVE:
             t.last_snapshot = snapshot
             previous = next((d.snapshot() for d in state.deployments if d.id != ours.id), None)
             self.sink(DeploymentProgress(self.clock.now(), t.key, snapshot, previous))
@@ -131,9 +136,10 @@ class RollingWaiter:
         self._finishing_since.pop(t.key, None)
         failures: tuple[TaskFailure, ...] = ()
         notes = list(t.notes)
-        if verdict.outcome in (Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.SUPERSEDED):
+        refine = t.strategy not in NATIVE  # the native judge read the service deployment already
+        if refine and verdict.outcome in (Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.SUPERSEDED):
             verdict = refine_with_service_deployment(verdict, self._service_deployment(t))
-        if verdict.outcome is not Outcome.SUCCEEDED:
+        if verdict.outcome not in (Outcome.SUCCEEDED, Outcome.PAUSED, Outcome.REACHED):
             failures, extra = self.diagnoser.diagnose(t, state)
             notes += extra
             for f in failures:
