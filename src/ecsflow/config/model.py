@@ -71,6 +71,8 @@ class ServiceConfig:
     variables: Mapping[str, str] = field(default_factory=_frozen)
     bootstrap: BootstrapConfig | None = None  # what `ecsflow bootstrap service` creates
     codedeploy: CodeDeployConfig | None = None  # CODE_DEPLOY blue/green settings (config/codedeploy.py)
+    # auto (the live service's) | rolling | blue_green | linear | canary (engines/native_setup.py)
+    strategy: str = "auto"
 
 
 @dataclass(frozen=True)

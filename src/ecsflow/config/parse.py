@@ -55,8 +55,10 @@ _SERVICE_KEYS = {
     "variables",
     "bootstrap",
     "codedeploy",
+    "strategy",
 }
-_OVERRIDE_KEYS = _SERVICE_KEYS - {"after", "codedeploy"}
+_OVERRIDE_KEYS = _SERVICE_KEYS - {"after", "codedeploy", "strategy"}
+_STRATEGIES = ("auto", "rolling", "blue_green", "linear", "canary")
 _ENV_KEYS = {"region", "profile", "cluster", "timeout", "variables", "services"}
 
 
@@ -296,10 +298,19 @@ def _services(r: _Reader, value: Any, defaults: Defaults, variables: Mapping[str
             variables={**variables, **f["variables"]},
             bootstrap=f["bootstrap"],
             codedeploy=parse_codedeploy(data.get("codedeploy"), _join(path, "codedeploy"), r.problem),
+            strategy=_strategy(r, data, path),
         )
     if not services and value is not None:
         r.problem("services", "no services defined")
     return services
+
+
+def _strategy(r: _Reader, data: Mapping[str, Any], path: str) -> str:
+    value = data.get("strategy", "auto")
+    if value not in _STRATEGIES:
+        r.problem(_join(path, "strategy"), f"expected one of {', '.join(_STRATEGIES)}, got {value!r}")
+        return "auto"
+    return str(value)
 
 
 def _environments(r: _Reader, value: Any, services: Mapping[str, ServiceConfig]) -> dict[str, Environment]:

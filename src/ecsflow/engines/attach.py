@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ecsflow.engines.outcome import short_td
+from ecsflow.engines.strategy import NATIVE
 from ecsflow.engines.timeouts import default_timeout
 from ecsflow.engines.tracking import Tracked
 from ecsflow.errors import EcsflowError, ResourceNotFound
@@ -45,6 +46,8 @@ def attach(ecs: EcsPort, clock: Clock, targets: Sequence[AttachTarget]) -> tuple
     now = clock.now()
     for g in targets:
         state = states[g.key]
+        native = state.controller == "ECS" and state.strategy in NATIVE
+        # Native: refined from the service deployment's own settings at the first poll.
         timeout = g.timeout if g.timeout is not None else default_timeout(state)
         deployment_id = g.deployment_id
         late = False
@@ -76,6 +79,9 @@ def attach(ecs: EcsPort, clock: Clock, targets: Sequence[AttachTarget]) -> tuple
                 deadline=now + timeout,
                 created_at=ours.created_at if ours else None,
                 attached_late=late,
+                strategy=state.strategy if native else "ROLLING",
+                timeout_derived=native and g.timeout is None,
+                service_deployment_arn=state.current_service_deployment if native and not late else None,
             )
         )
     return tracked, known

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ecsflow.engines.native_setup import NativeStart
 from ecsflow.engines.records import PREFIX
+from ecsflow.engines.strategy import NATIVE
 from ecsflow.engines.tracking import Tracked
 from ecsflow.events import DeploymentStarted, EventSink, RevisionRegistered
+from ecsflow.lifecycle import ServiceDeploymentPort
 from ecsflow.model import DeploymentResult, Outcome
 from ecsflow.plan import RevisionAction, ServicePlan
 from ecsflow.ports import Clock, EcsPort, RegisteredTaskDefinition, ServiceState
@@ -29,8 +32,19 @@ def log_configs(body: Mapping[str, Any] | None) -> dict[str, tuple[str, str, str
 
 
 class Executor:
-    def __init__(self, ecs: EcsPort, clock: Clock, sink: EventSink) -> None:
+    def __init__(
+        self,
+        ecs: EcsPort,
+        clock: Clock,
+        sink: EventSink,
+        native: ServiceDeploymentPort | None = None,
+        native_starts: Mapping[str, NativeStart] | None = None,
+    ) -> None:
         self.ecs = ecs
+        # ECS-controller services whose UpdateService also sends deploymentConfiguration members
+        # (a strategy switch, a gate's PAUSE hook) and returns the service deployment to follow.
+        self.native = native
+        self.native_starts = dict(native_starts or {})
         self.clock = clock
         self.sink = sink
         self.registered: dict[str, RegisteredTaskDefinition] = {}  # service key -> what it registered
@@ -56,8 +70,17 @@ class Executor:
                 started_at=self.clock.now(),
                 finished_at=self.clock.now(),
             )
-        state = self.ecs.update_service(plan.cluster, plan.service, target, force_new_deployment=plan.force)
-        tracked = self._track(plan, _our_deployment(state, target), target, plan.current)
+        start = self.native_starts.get(plan.key)
+        if self.native is not None and (plan.strategy in NATIVE or (start is not None and start.configuration)):
+            configuration = start.configuration if start is not None else None
+            deployment_id, arn = self.native.start_native(
+                plan.cluster, plan.service, target, configuration, force_new_deployment=plan.force
+            )
+            tracked = self._track(plan, deployment_id, target, plan.current)
+            tracked.service_deployment_arn = arn
+        else:
+            state = self.ecs.update_service(plan.cluster, plan.service, target, force_new_deployment=plan.force)
+            tracked = self._track(plan, _our_deployment(state, target), target, plan.current)
         self.started[plan.key] = tracked
         self.sink(DeploymentStarted(self.clock.now(), plan.key, tracked.deployment_id, target, plan.strategy))
         return tracked
@@ -98,6 +121,7 @@ class Executor:
             images=tuple((i.container, i.pinned) for i in plan.images),
             log_configs=log_configs(plan.body),
             strategy=plan.strategy,
+            timeout_derived=plan.timeout_derived,
         )
 
 

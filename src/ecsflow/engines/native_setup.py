@@ -25,7 +25,6 @@ from typing import Any
 from ecsflow.engines.gates import PAUSE_STAGES, Gate, StopPoint
 from ecsflow.errors import OperationFailed
 from ecsflow.lifecycle import GATE_MARKER, NATIVE_STRATEGIES, NativeService
-from ecsflow.ports import ServiceState
 
 # ecsflow.yml's ``strategy:`` values -> deploymentConfiguration.strategy
 STRATEGIES: dict[str, str] = {"rolling": "ROLLING", "blue_green": "BLUE_GREEN", "linear": "LINEAR", "canary": "CANARY"}
@@ -39,31 +38,33 @@ class NativeStart:
     lines: tuple[str, ...] = ()  # what changes, for the plan
 
 
-def needs_service_view(state: ServiceState, override: str | None, gate: Gate | None) -> bool:
-    """Whether ``plan_native`` needs the service's stored configuration (one DescribeServices)."""
-    if state.controller != "ECS":
+_CONTROLLERS = frozenset({"CODE_DEPLOY", "EXTERNAL"})
+
+
+def needs_service_view(current: str, override: str | None, gate: Gate | None) -> bool:
+    """Whether ``plan_native`` needs the service's stored configuration (one DescribeServices);
+    ``current`` is ``strategy.strategy_of`` the live service (a strategy, or the controller)."""
+    if current in _CONTROLLERS:
         return False
-    return (override not in (None, "auto") and STRATEGIES.get(str(override)) != state.strategy) or bool(
-        gate and gate.active
-    )
+    switch = override not in (None, "auto") and STRATEGIES.get(str(override)) != current
+    return switch or bool(gate and gate.active)
 
 
 def plan_native(
-    key: str, state: ServiceState, override: str | None, gate: Gate | None, live: NativeService | None
+    key: str, name: str, current: str, override: str | None, gate: Gate | None, live: NativeService | None
 ) -> NativeStart | None:
-    """What an ECS-controller deploy sends; ``None`` for other controllers (and nothing to send)."""
-    if state.controller == "EXTERNAL":
+    """What an ECS-controller deploy of service ``name`` (key ``key``, running ``current`` =
+    ``strategy_of`` its live state) sends; ``None`` for other controllers."""
+    if current == "EXTERNAL":
         return None  # strategy.check_supported refuses it
-    if state.controller != "ECS":
+    if current in _CONTROLLERS:
         if override not in (None, "auto"):
             raise OperationFailed(
-                f"services.{key}.strategy: {override} needs the ECS deployment controller; "
-                f"{state.name} uses {state.controller}",
+                f"services.{key}.strategy: {override} needs the ECS deployment controller; {name} uses {current}",
                 hint="the deployment controller is chosen when the service is created; remove `strategy:` to "
                 "deploy with the service's controller. Nothing was changed.",
             )
         return None
-    current = state.strategy
     wanted = STRATEGIES[str(override)] if override not in (None, "auto") else current
     configuration: dict[str, Any] = {}
     lines: list[str] = []
@@ -75,7 +76,7 @@ def plan_native(
     point = gate.point if gate else None
     if point is not None and wanted not in NATIVE_STRATEGIES:
         raise OperationFailed(
-            f"{key}: --until / --test-command need a blue/green strategy, and {state.name} deploys {wanted}",
+            f"{key}: --until / --test-command need a blue/green strategy, and {name} deploys {wanted}",
             hint="set `strategy: blue_green` (or linear / canary) in ecsflow.yml, or deploy without a stop point. "
             "Nothing was changed.",
         )
