@@ -38,6 +38,7 @@ class ProvisionPort(Protocol):
     def listeners(self, load_balancer_arn: str) -> list[dict[str, Any]]: ...
     def listener(self, arn: str) -> dict[str, Any] | None: ...
     def rules(self, listener_arn: str) -> list[dict[str, Any]]: ...
+    def rule(self, arn: str) -> dict[str, Any] | None: ...
     def role(self, name: str) -> dict[str, Any] | None: ...
     def application(self, name: str) -> dict[str, Any] | None: ...
     def deployment_group(self, application: str, name: str) -> dict[str, Any] | None: ...
@@ -69,7 +70,7 @@ def apply_plan(
     *,
     clock: Clock,
     sink: EventSink,
-    on_created: Callable[[Step, str], None],
+    on_created: Callable[[Step, str, Mapping[str, Any]], None],
     on_deleted: Callable[[Step], None] = lambda step: None,
     rerun: str,
 ) -> dict[str, str]:
@@ -85,7 +86,7 @@ def apply_plan(
         if step.action is Action.CREATE:
             ident = str(outputs[step.id]["id"])
             created.append(f"{step.kind} {ident}")
-            on_created(step, ident)
+            on_created(step, ident, resolve(step.undo, outputs))
             sink(Message(clock.now(), None, f"created {step.kind} {step.name}"))
         elif step.action is Action.UPDATE:
             sink(Message(clock.now(), None, f"updated {step.kind} {step.name}"))

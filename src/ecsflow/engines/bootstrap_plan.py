@@ -62,6 +62,7 @@ class Step:
     details: tuple[str, ...] = ()  # what differs, why kept, what is set
     params: Mapping[str, Any] = field(default_factory=dict)
     existing: str | None = None  # ARN/identifier of the resource when it already exists
+    undo: Mapping[str, Any] = field(default_factory=dict)  # CREATE: the request that deletes it (Ref(id): itself)
 
     def lines(self) -> list[str]:
         head = f"{self.action.value:<9} {self.kind} {self.name}"
