@@ -1,0 +1,116 @@
+"""Where runs are recorded: the ``RunStore`` port and its embedded SQLite implementation.
+
+``defaults.run_store`` in ``ecsflow.yml`` picks the store: a file path (SQLite, default
+``.ecsflow/runs.sqlite`` next to ``ecsflow.yml``) for one machine, or ``s3://bucket/prefix``
+(JSON objects, ``ecsflow.aws.runstore.S3RunStore``) for a team. A record is saved when the run
+starts, after every stage and when it ends, so an interrupted run still shows how far it got.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+from typing import Protocol
+
+from ecsflow.errors import OperationFailed
+from ecsflow.pipeline.run_record import RunRecord
+
+
+class RunStore(Protocol):
+    location: str  # shown to people: a path or s3://bucket/prefix
+
+    def save(self, run: RunRecord) -> None: ...
+
+    def get(self, run_id: str) -> RunRecord | None: ...
+
+    def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Newest first."""
+        ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_pipeline ON runs (pipeline, started_at);
+"""
+
+
+class SqliteRunStore:
+    """Runs in one SQLite file (stdlib ``sqlite3``); one connection per operation, so threads may share it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10)
+            if not self._ready:
+                conn.executescript(_SCHEMA)
+                self._ready = True
+        except (OSError, sqlite3.Error) as exc:
+            raise OperationFailed(
+                f"cannot open the run store {self.path}: {exc}",
+                hint="check the folder is writable, or set defaults.run_store in ecsflow.yml",
+            ) from exc
+        return conn
+
+    def save(self, run: RunRecord) -> None:
+        body = json.dumps(run.to_json(), sort_keys=True)
+        with self._lock, closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT INTO runs (run_id, pipeline, started_at, status, body) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(run_id) DO UPDATE SET status = excluded.status, body = excluded.body",
+                (run.run_id, run.pipeline, run.started_at, run.status, body),
+            )
+
+    def get(self, run_id: str) -> RunRecord | None:
+        if not self.path.exists():
+            return None
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT body FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return RunRecord.from_json(json.loads(row[0])) if row else None
+
+    def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        if not self.path.exists():
+            return []
+        query = "SELECT body FROM runs"
+        args: tuple[object, ...] = ()
+        if pipeline is not None:
+            query += " WHERE pipeline = ?"
+            args = (pipeline,)
+        query += " ORDER BY started_at DESC, run_id DESC LIMIT ?"
+        with closing(self._connect()) as conn:
+            rows = conn.execute(query, (*args, limit)).fetchall()
+        return [RunRecord.from_json(json.loads(row[0])) for row in rows]
+
+
+class MemoryRunStore:
+    """Runs in memory (tests, library use without a record)."""
+
+    def __init__(self) -> None:
+        self.location = "memory"
+        self.runs: dict[str, RunRecord] = {}
+        self.saves = 0
+
+    def save(self, run: RunRecord) -> None:
+        self.runs[run.run_id] = run
+        self.saves += 1
+
+    def get(self, run_id: str) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+    def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        runs = [r for r in self.runs.values() if pipeline is None or r.pipeline == pipeline]
+        return sorted(runs, key=lambda r: (r.started_at, r.run_id), reverse=True)[:limit]
