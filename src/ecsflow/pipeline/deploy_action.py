@@ -84,7 +84,7 @@ def _wrong_type(ctx: ActionContext, artifact: str, file: str, content: bytes, ex
             ctx,
             artifact,
             file,
-            f"holds a {found.label}, not a {expected.label}",
+            f"holds {found.label} content, expected {expected.label}",
             "write the right file in the build (see docs/artifacts.md), or point the deploy action at it",
         )
 
