@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecsflow.artifacts.appspec import AppSpec
 from ecsflow.artifacts.taskdef import TaskDefinitionInput, parse_task_definition
 from ecsflow.config import ProjectConfig, ServiceConfig
 from ecsflow.diff import Masker
+from ecsflow.engines.codedeploy_prepare import AppSpecLoader, GroupMemo, JsonGroupMemo, MemoryGroupMemo
 from ecsflow.engines.deploy import DeployEngine
 from ecsflow.engines.prepare import TemplateLoader
 from ecsflow.errors import ConfigError, Problem
@@ -57,6 +59,41 @@ def template_loader(config: ProjectConfig | None) -> TemplateLoader:
     return load
 
 
+def appspec_loader(config: ProjectConfig | None) -> AppSpecLoader:
+    """Reads ``services.<key>.codedeploy.appspec`` relative to the config file's folder."""
+
+    def load(svc: ServiceConfig) -> AppSpec:
+        from ecsflow.artifacts.appspec import parse_appspec
+
+        name = str(svc.codedeploy.appspec if svc.codedeploy else "appspec.yaml")
+        root = Path(config.root) if config else Path()
+        path = root / name
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the AppSpec of {svc.key}: {path}: {exc.strerror}",
+                [
+                    Problem(
+                        f"file {name} not readable",
+                        f"services.{svc.key}.codedeploy.appspec",
+                        config.path if config else None,
+                    )
+                ],
+                hint="fix the path in ecsflow.yml (relative to the file), or remove it to generate the AppSpec",
+            ) from exc
+        return parse_appspec(content, name)
+
+    return load
+
+
+def group_memo(config: ProjectConfig | None) -> GroupMemo:
+    """Discovered CodeDeploy groups are remembered in the project's state folder (gitignored)."""
+    if config is None:
+        return MemoryGroupMemo()
+    return JsonGroupMemo(Path(config.root) / ".ecsflow" / "codedeploy.json")
+
+
 def deploy_engine(
     options: AwsOptions,
     config: ProjectConfig | None,
@@ -66,6 +103,9 @@ def deploy_engine(
     clock: Clock | None = None,
 ) -> DeployEngine:
     from ecsflow.aws import AwsClients, AwsSettings, EcrAdapter, EcsAdapter, ElbAdapter, LogsAdapter
+    from ecsflow.aws.codedeploy import CodeDeployAdapter
+    from ecsflow.aws.ecs_native import ServiceDeploymentsAdapter
+    from ecsflow.pipeline.gate_command import ShellTestCommand
 
     defaults = config.defaults if config else None
     clients = AwsClients(
@@ -85,4 +125,9 @@ def deploy_engine(
         elb=ElbAdapter(clients),
         masker=masker,
         log_lines=defaults.log_lines if defaults else 20,
+        codedeploy=CodeDeployAdapter(clients),
+        group_memo=group_memo(config),
+        load_appspec=appspec_loader(config),
+        native=ServiceDeploymentsAdapter(clients),
+        test_runner=ShellTestCommand(config.root if config else None),
     )

@@ -74,6 +74,7 @@ class ServicePlan:
     force: bool = False
     shared_with: str | None = None  # key of the service whose registration this one uses
     in_progress: str | None = None  # id of the service's unfinished PRIMARY deployment, if any
+    details: tuple[str, ...] = ()  # strategy-specific plan lines (CodeDeploy group, config, AppSpec)
 
     @property
     def deploys(self) -> bool:
@@ -81,6 +82,7 @@ class ServicePlan:
 
     def lines(self) -> list[str]:
         out = [f"{self.key} → {self.cluster}/{self.service} ({self.strategy.lower()})", f"  base: {self.base}"]
+        out += list(self.details)
         out += [f"  pin {i.container}: {i.requested} → {i.pinned}" for i in self.images if i.changed]
         current = _short(self.current)
         if self.action is RevisionAction.REGISTER:
@@ -103,6 +105,8 @@ class ServicePlan:
             return out
         target = _short(self.target) if self.target else "the new revision"
         verb = "force a new deployment of" if self.action is RevisionAction.UNCHANGED else "update service to"
+        if self.strategy == "CODE_DEPLOY":
+            verb = "create a CodeDeploy deployment of"
         out.append(f"  {verb} {target}")
         how = "derived from the service's settings" if self.timeout_derived else "as configured"
         out.append(f"  wait for the deployment (timeout {_duration(self.timeout)}, {how})")

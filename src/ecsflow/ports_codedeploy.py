@@ -189,4 +189,3 @@ class CodeDeployPort(Protocol):
 def target_id(cluster: str, service: str) -> str:
     """The ECS target id CodeDeploy uses: ``<cluster name>:<service name>`` (§5.4)."""
     return f"{cluster.rsplit('/', 1)[-1]}:{service}"
-

@@ -14,11 +14,13 @@ NOT_STARTED with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from ecsflow.engines.executor import Executor
+from ecsflow.engines.gates import Gate
 from ecsflow.engines.tracking import Tracked
-from ecsflow.engines.waiter import RollingWaiter
 from ecsflow.errors import EcsflowError
 from ecsflow.events import DeploymentFinished, EventSink, Message
 from ecsflow.model import DeploymentResult, Outcome
@@ -31,10 +33,27 @@ class RunOptions:
     concurrency: int = 4
     fail_fast: bool = True
     wait: bool = True
+    gate: Gate | None = None  # --until / --test-command: where blue/green deployments stop (engines/gates.py)
+    deployment_config: str | None = None  # --deployment-config: a CodeDeploy deployment configuration for this run
+
+
+class Waiter(Protocol):
+    """What the orchestrator needs of a waiter (``RollingWaiter``, or ``engines.codedeploy.MixedWaiter``)."""
+
+    @property
+    def active(self) -> Mapping[str, Tracked]: ...
+
+    def add(self, t: Tracked) -> None: ...
+
+    def poll_once(self) -> list[DeploymentResult]: ...
+
+    def next_interval(self) -> float: ...
+
+    def interrupt(self) -> list[DeploymentResult]: ...
 
 
 class Orchestrator:
-    def __init__(self, executor: Executor, waiter: RollingWaiter, clock: Clock, sink: EventSink) -> None:
+    def __init__(self, executor: Executor, waiter: Waiter, clock: Clock, sink: EventSink) -> None:
         self.executor = executor
         self.waiter = waiter
         self.clock = clock
@@ -124,6 +143,7 @@ class Orchestrator:
             return started
         if not options.wait:
             return self._detached(started)
+        started.gate = options.gate
         self.waiter.add(started)
         return None
 

@@ -24,7 +24,8 @@ from ecsflow.ports import ServiceState
 Judge = Callable[[Tracked, ServiceState, float], Verdict | None]
 JUDGES: dict[str, Judge] = {"ROLLING": judge}  # ECS-controller strategies ecsflow can follow
 NATIVE = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})  # followed by engines.native.NativeJudge
-SUPPORTED: set[str] = {"ROLLING", *NATIVE}
+CODE_DEPLOY = "CODE_DEPLOY"  # followed by engines.codedeploy_wait.CodeDeployWaiter (its own port)
+SUPPORTED: set[str] = {"ROLLING", *NATIVE, CODE_DEPLOY}
 
 
 def strategy_of(state: ServiceState) -> str:
@@ -36,13 +37,6 @@ def check_supported(key: str, state: ServiceState) -> None:
     if strategy_of(state) in SUPPORTED:
         return
     name = f"{key} ({state.name})"
-    if state.controller == "CODE_DEPLOY":
-        raise OperationFailed(
-            f"{name} uses the CODE_DEPLOY deployment controller; this ecsflow deploys rolling (ECS) services only",
-            hint="ECS refuses a task definition change through UpdateService for CodeDeploy services; "
-            "deploy it with CodeDeploy (AppSpec) until ecsflow supports blue/green through CodeDeploy. "
-            "Nothing was changed.",
-        )
     if state.controller == "EXTERNAL":
         raise OperationFailed(
             f"{name} uses the EXTERNAL deployment controller: a third-party controller owns its task sets",

@@ -1,0 +1,317 @@
+"""Following CodeDeploy deployments: lifecycle events and traffic weights live, gates, one outcome each.
+
+Per poll and deployment: one GetDeployment, plus one GetDeploymentTarget while lifecycle
+events still move (not during the termination wait, where only the status changes). The
+interval is 5 s while a deployment starts, 10 s after, 30 s during the termination wait.
+Throttling or a dropped connection skips a poll with a warning; only the deadline ends a
+wait. Credentials are refreshed by the adapter's session (aws/session.py) during long waits.
+
+Stop points (``engines/gates.py``): ``--until`` returns once the point is reached; a
+``--test-command`` runs there, then ``ContinueDeployment(READY_WAIT)`` when the group holds
+the deployment at the ready wait (exit 0 at the end), or ``StopDeployment`` with
+auto-rollback when the command fails (rolled back, exit 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from ecsflow.diff import Masker
+from ecsflow.engines.codedeploy_judge import judge, snapshot
+from ecsflow.engines.gates import Gate, GateContext, StopPoint, TestCommand, run_gate
+from ecsflow.engines.outcome import Verdict
+from ecsflow.engines.tracking import Tracked
+from ecsflow.errors import AwsConnectionError, EcsflowError, ThrottledError
+from ecsflow.events import DeploymentFinished, DeploymentProgress, EventSink, Message, StageReached
+from ecsflow.model import DeploymentResult, Outcome, TrafficWeights
+from ecsflow.ports import Clock
+from ecsflow.ports_codedeploy import CodeDeployDeployment, CodeDeployPort, DeploymentGroup, EcsTarget, target_id
+
+_TRANSIENT = (ThrottledError, AwsConnectionError)
+FAST, FAST_PERIOD, STEADY, TERMINATION_WAIT = 5.0, 60.0, 10.0, 30.0
+# LifecycleEventStatus -> the stage statuses the reporters share with ECS native stages.
+_STATUS_WORDS = {"InProgress": "IN_PROGRESS", "Succeeded": "SUCCEEDED", "Failed": "FAILED", "Skipped": "SKIPPED"}
+
+
+@dataclass
+class _Progress:
+    group: DeploymentGroup
+    events: dict[str, str] = field(default_factory=dict)  # lifecycle event -> last status shown
+    status: str | None = None
+    gate_done: bool = False
+    stopped_by_us: str | None = None
+    continued: bool = False
+    termination_wait: bool = False
+
+
+def reached(point: StopPoint, d: CodeDeployDeployment, target: EcsTarget | None) -> bool:
+    if d.status == "Succeeded":
+        return True
+    if d.final:
+        return False
+    if point is StopPoint.COMPLETE:
+        return False
+    if d.termination_wait_started:
+        return True  # production is on green and the original task set waits for termination
+    if point is StopPoint.BAKE:
+        return False
+    if point is StopPoint.TEST_TRAFFIC and d.status == "Ready":
+        return True
+    event = "AfterAllowTestTraffic" if point is StopPoint.TEST_TRAFFIC else "AfterAllowTraffic"
+    found = target.event(event) if target else None
+    return found is not None and found.status == "Succeeded"
+
+
+class CodeDeployWaiter:
+    def __init__(
+        self,
+        codedeploy: CodeDeployPort,
+        clock: Clock,
+        sink: EventSink,
+        groups: Mapping[str, DeploymentGroup],
+        *,
+        gate: Gate | None = None,
+        runner: TestCommand | None = None,
+        masker: Masker | None = None,
+    ) -> None:
+        self.codedeploy = codedeploy
+        self.clock = clock
+        self.sink = sink
+        self.groups = dict(groups)
+        self.gate = gate or Gate()
+        self.runner = runner
+        self.masker = masker or Masker()
+        self.active: dict[str, Tracked] = {}
+        self._progress: dict[str, _Progress] = {}
+
+    def add(self, t: Tracked) -> None:
+        self.active[t.key] = t
+        self._progress[t.key] = _Progress(self.groups[t.key])
+
+    def poll_once(self) -> list[DeploymentResult]:
+        finished: list[DeploymentResult] = []
+        for t in list(self.active.values()):
+            p = self._progress[t.key]
+            try:
+                d = self.codedeploy.get_deployment(t.deployment_id)
+                target = None
+                # Lifecycle events and weights stop moving once the termination wait began: one
+                # last read shows production at 100 %, then GetDeployment alone until the end.
+                if not d.termination_wait_started or not p.termination_wait or (d.final and d.status != "Succeeded"):
+                    target = self.codedeploy.get_target(t.deployment_id, target_id(t.cluster, t.service))
+            except _TRANSIENT as exc:
+                now = self.clock.now()
+                self.sink(Message(now, t.key, f"{exc.message}; trying again at the next poll", "warning"))
+                if now >= t.deadline:
+                    finished.append(self._finish(t, Verdict(Outcome.TIMED_OUT, _timeout_reason(t, exc))))
+                continue
+            self._observe(t, p, d, target)
+            verdict = self._gate(t, p, d, target)
+            if verdict is None:
+                verdict = self._judge(t, p, d, target)
+            if verdict is None and self.clock.now() >= t.deadline:
+                verdict = Verdict(Outcome.TIMED_OUT, _timeout_reason(t))
+            if verdict is not None:
+                finished.append(self._finish(t, verdict, d))
+        return finished
+
+    def _observe(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> None:
+        now = self.clock.now()
+        if target is not None:
+            for e in target.lifecycle_events:
+                if e.status != "Pending" and p.events.get(e.name) != e.status:
+                    p.events[e.name] = e.status
+                    self.sink(StageReached(now, t.key, e.name, _STATUS_WORDS.get(e.status, e.status.upper())))
+        if d.termination_wait_started and not p.termination_wait and not d.final:
+            p.termination_wait = True
+            minutes = p.group.termination_wait_minutes
+            self.sink(StageReached(now, t.key, "termination wait", "IN_PROGRESS"))
+            self.sink(
+                Message(
+                    now,
+                    t.key,
+                    f"production is on the new revision; the original task set is "
+                    f"terminated after {minutes} min (`ecsflow continue {t.key}` ends the wait now)",
+                )
+            )
+        snap = snapshot(d, target, t.task_definition, test=p.group.test_listener)
+        if target is None and t.last_snapshot is not None:
+            # Between target reads (termination wait) keep the last counts and weights.
+            last = t.last_snapshot
+            traffic = last.traffic
+            if d.status == "Succeeded":
+                traffic = TrafficWeights(production=100.0, test=last.traffic.test)
+            snap = replace(last, status=snap.status, stage=snap.stage, traffic=traffic)
+        if snap != t.last_snapshot:
+            t.last_snapshot = snap
+            self.sink(DeploymentProgress(now, t.key, snap))
+        if d.status != p.status:
+            p.status = d.status
+            if p.termination_wait and d.final:
+                self.sink(
+                    StageReached(now, t.key, "termination wait", "SUCCEEDED" if d.status == "Succeeded" else "STOPPED")
+                )
+
+    def _gate(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
+        gate = t.gate or self.gate
+        point = gate.point
+        if point is None or p.stopped_by_us or d.final or not reached(point, d, target):
+            return None
+        if gate.test_command and not p.gate_done:
+            p.gate_done = True
+            if self.runner is None:
+                return Verdict(Outcome.FAILED, "a test command was given but this engine has no command runner")
+            context = GateContext(
+                service=t.key,
+                cluster=t.cluster,
+                ecs_service=t.service,
+                deployment_id=t.deployment_id,
+                point=point,
+                task_definition=t.task_definition,
+                test_target_group=_green_group(target),
+            )
+            if d.status != "Ready" and point is StopPoint.TEST_TRAFFIC:
+                self.sink(
+                    Message(
+                        self.clock.now(),
+                        t.key,
+                        "the deployment group has no ready wait (actionOnTimeout CONTINUE_DEPLOYMENT): production "
+                        "traffic may shift while the test command runs; a failure still rolls it back",
+                        "warning",
+                    )
+                )
+            result = run_gate(
+                self.runner, gate.test_command, context, sink=self.sink, clock=self.clock, masker=self.masker
+            )
+            if not result.passed:
+                p.stopped_by_us = result.summary
+                self.sink(
+                    Message(
+                        self.clock.now(), t.key, f"{result.summary}: stopping {t.deployment_id} with rollback", "error"
+                    )
+                )
+                self.codedeploy.stop_deployment(t.deployment_id, auto_rollback=True)
+                return None
+            self.sink(Message(self.clock.now(), t.key, result.summary))
+            if d.status == "Ready":
+                self.codedeploy.continue_deployment(t.deployment_id, "READY_WAIT")
+                p.continued = True
+                self.sink(Message(self.clock.now(), t.key, f"continued {t.deployment_id}: production traffic shifts"))
+            if gate.until is None or gate.until is StopPoint.COMPLETE or gate.until is StopPoint.BAKE:
+                return None
+            return Verdict(Outcome.REACHED, f"{gate.until.words}; the test command passed and the deployment goes on")
+        until = gate.until
+        if until is None or until is StopPoint.COMPLETE or (p.continued and until is StopPoint.TEST_TRAFFIC):
+            return None
+        if not reached(until, d, target):
+            return None
+        held = d.status == "Ready" or (until is StopPoint.BAKE and d.termination_wait_started)
+        outcome = Outcome.PAUSED if held else Outcome.REACHED
+        return Verdict(outcome, f"{until.words} ({t.deployment_id} {'waits' if held else 'goes on'})")
+
+    def _judge(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
+        if d.status == "Ready" and p.continued:
+            return None  # our ContinueDeployment is on its way
+        superseded_by = None
+        if d.status == "Stopped" and not p.stopped_by_us and d.error_code in (None, "MANUAL_STOP"):
+            try:
+                group = self.codedeploy.get_deployment_group(p.group.application, p.group.name)
+                if group.last_attempted and group.last_attempted != d.id:
+                    superseded_by = group.last_attempted
+            except EcsflowError:
+                pass
+        return judge(
+            d,
+            target,
+            auto_rollback=p.group.auto_rollback,
+            stopped_by_us=p.stopped_by_us,
+            superseded_by=superseded_by,
+        )
+
+    def _finish(self, t: Tracked, verdict: Verdict, d: CodeDeployDeployment | None = None) -> DeploymentResult:
+        self.active.pop(t.key, None)
+        p = self._progress.pop(t.key, None)
+        notes = list(t.notes)
+        if verdict.outcome is Outcome.PAUSED:
+            notes.append(f"continue: ecsflow continue {t.key}   roll back: ecsflow rollback {t.key}")
+            group = p.group if p else None
+            if d is not None and d.status == "Ready" and group is not None and group.ready_wait_minutes:
+                notes.append(
+                    f"without a continue, CodeDeploy stops {t.deployment_id} {group.ready_wait_minutes} min "
+                    "after the ready wait began"
+                )
+        elif verdict.outcome is Outcome.REACHED:
+            notes.append(
+                f"{t.deployment_id} goes on in CodeDeploy: ecsflow wait {t.key}   roll back: ecsflow rollback {t.key}"
+            )
+        elif verdict.outcome is Outcome.TIMED_OUT:
+            notes += [
+                "the deployment goes on in CodeDeploy; ecsflow only stopped waiting",
+                f"roll back: ecsflow rollback {t.key}",
+            ]
+        if d is not None and verdict.outcome in (Outcome.FAILED, Outcome.ROLLED_BACK):
+            notes += [self.masker.scrub(m) for m in d.status_messages]
+        result = DeploymentResult(
+            service=t.key,
+            outcome=verdict.outcome,
+            reason=self.masker.scrub(verdict.reason),
+            deployment_id=t.deployment_id,
+            task_definition_arn=t.task_definition,
+            previous_task_definition_arn=t.previous_task_definition,
+            images=t.images,
+            started_at=t.started_at,
+            finished_at=self.clock.now(),
+            notes=tuple(dict.fromkeys(notes)),
+        )
+        self.sink(DeploymentFinished(self.clock.now(), t.key, result))
+        return result
+
+    def interrupt(self) -> list[DeploymentResult]:
+        results = []
+        now = self.clock.now()
+        for t in list(self.active.values()):
+            result = DeploymentResult(
+                service=t.key,
+                outcome=Outcome.INTERRUPTED,
+                reason=f"stopped waiting; {t.deployment_id} goes on in CodeDeploy",
+                deployment_id=t.deployment_id,
+                task_definition_arn=t.task_definition,
+                previous_task_definition_arn=t.previous_task_definition,
+                images=t.images,
+                started_at=t.started_at,
+                finished_at=now,
+                notes=(f"roll back: ecsflow rollback {t.key}",),
+            )
+            self.sink(DeploymentFinished(now, t.key, result))
+            results.append(result)
+        self.active.clear()
+        self._progress.clear()
+        return results
+
+    def next_interval(self) -> float:
+        if not self.active:
+            return 0.0
+        now = self.clock.now()
+        intervals = []
+        for t in self.active.values():
+            p = self._progress[t.key]
+            if now - t.started_at < FAST_PERIOD:
+                intervals.append(FAST)
+            elif p.termination_wait:
+                intervals.append(TERMINATION_WAIT)
+            else:
+                intervals.append(STEADY)
+        until_deadline = min(t.deadline for t in self.active.values()) - now
+        return max(min(*intervals, until_deadline), 0.0)
+
+
+def _green_group(target: EcsTarget | None) -> str | None:
+    green = target.task_set("Green") if target else None
+    return green.target_group if green else None
+
+
+def _timeout_reason(t: Tracked, exc: EcsflowError | None = None) -> str:
+    minutes = (t.deadline - t.started_at) / 60
+    why = f" (the last poll failed: {exc.message})" if exc else ""
+    return f"{t.deployment_id} did not finish within {minutes:.0f} minutes{why}"
