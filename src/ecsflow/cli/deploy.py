@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 
 import click
@@ -14,13 +13,17 @@ from ecsflow.cli.context import CliContext, get_context
 from ecsflow.cli.service_targets import load_project
 from ecsflow.config import BaseMode, ProjectConfig, ServiceConfig, parse_duration
 from ecsflow.diff import Masker
+from ecsflow.engines.gates import Gate, parse_stop_point
 from ecsflow.engines.images import ImageInputs
 from ecsflow.engines.orchestrator import RunOptions
 from ecsflow.engines.prepare import DeployRequest
 from ecsflow.engines.records import DeployRecord
 from ecsflow.errors import ConfigError, UsageError
+from ecsflow.events import EventSink
 from ecsflow.factory import AwsOptions, deploy_engine
-from ecsflow.model import worst_exit_code
+from ecsflow.model import DeploymentResult, worst_exit_code
+from ecsflow.plan import DeployPlan
+from ecsflow.ports import Clock
 
 EXAMPLES = """
 \b
@@ -32,6 +35,7 @@ Examples:
   ecsflow deploy api --base service --tag v42        # what the CodePipeline ECS action does
   ecsflow deploy api --tag v42 --dry-run             # print the plan, change nothing
   ecsflow deploy api --tag v42 --no-wait && ecsflow wait api
+  ecsflow deploy api --env prod --from-env staging  # exactly the digests that run in staging
 """
 
 
@@ -47,6 +51,10 @@ Examples:
 )
 @click.option("--revision", default=None, metavar="N|ARN|latest|current", help="Deploy an existing revision as is.")
 @click.option(
+    "--from-env", "from_env", default=None, metavar="ENV", help="Deploy the exact image digests that run in ENV."
+)
+@click.option("--commit", default=None, metavar="SHA", help="Commit to record [default: CI variables, then git].")
+@click.option(
     "--base",
     type=click.Choice([m.value for m in BaseMode]),
     default=None,
@@ -55,6 +63,24 @@ Examples:
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Value for ${NAME} in templates.")
 @click.option("--timeout", default=None, metavar="DURATION", help="Wait at most this long (600, 90s, 15m, 1h).")
 @click.option("--no-wait", is_flag=True, help="Start the deployments, print their ids, do not wait.")
+@click.option(
+    "--until",
+    type=click.Choice(["test-traffic", "production-traffic", "bake", "complete"]),
+    default=None,
+    help="Blue/green: return once the deployment reached this point (held there when AWS can hold it).",
+)
+@click.option(
+    "--test-command",
+    default=None,
+    metavar="CMD",
+    help="Blue/green: run CMD at test traffic (or --until's point); exit 0 continues, anything else rolls back.",
+)
+@click.option(
+    "--deployment-config",
+    default=None,
+    metavar="NAME",
+    help="CodeDeploy: the deployment configuration of this deploy (e.g. CodeDeployDefault.ECSCanary10Percent5Minutes).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 @click.option("--force", is_flag=True, help="Start a new deployment even when the revision is unchanged.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Services deployed at once.")
@@ -69,10 +95,15 @@ def deploy(
     image_definitions: str | None,
     image_details: tuple[str, ...],
     revision: str | None,
+    from_env: str | None,
+    commit: str | None,
     base: str | None,
     variables: tuple[str, ...],
     timeout: str | None,
     no_wait: bool,
+    until: str | None,
+    test_command: str | None,
+    deployment_config: str | None,
     dry_run: bool,
     force: bool,
     concurrency: int | None,
@@ -83,17 +114,28 @@ def deploy(
 
     SERVICE is a key of ecsflow.yml (all of them with --all or none given), or
     CLUSTER/SERVICE for a service the configuration does not name (its running revision
-    is the base). Exit codes: 0 succeeded, 1 failed, 4 rolled back, 5 timed out,
-    6 superseded, 130 interrupted (the deployment goes on).
+    is the base). Exit codes: 0 succeeded (or --until reached), 1 failed, 4 rolled back,
+    5 timed out, 6 superseded, 7 paused at a PAUSE hook (`ecsflow continue`), 130 interrupted
+    (the deployment goes on).
     """
     ctx = get_context()
     if revision is not None and (images or tag or image_definitions or image_details or base):
         raise UsageError("--revision deploys an existing revision as is: it takes no image inputs nor --base")
     if all_services and services:
         raise UsageError("give SERVICE names or --all, not both")
+    if no_wait and (until or test_command):
+        raise UsageError("--until and --test-command wait for the deployment: they do not go with --no-wait")
+    if from_env is not None and (images or tag or image_definitions or image_details or revision):
+        raise UsageError("--from-env deploys the images that run in another environment: it takes no image inputs")
+    if from_env is not None and from_env == env:
+        raise UsageError(f"--from-env {from_env} is the environment being deployed; name another one")
     config = load_project(ctx, env, required=not services or any("/" not in s for s in services))
     selected = _services(config, services)
     inputs = _inputs(images, tag, image_definitions, image_details)
+    if from_env is not None:
+        from ecsflow.cli.from_env import from_env_inputs, source_services
+
+        inputs = from_env_inputs(source_services(ctx, from_env, selected))
     wait_for = None
     if timeout is not None:
         wait_for = parse_duration(timeout)
@@ -110,12 +152,14 @@ def deploy(
         force=force,
         variables=dict(os.environ),
         overrides=dict(split_pairs(variables, "--var")),
-        record=_record(env),
+        record=_record(env, commit, from_env),
     )
     options = RunOptions(
         concurrency=concurrency or (defaults.concurrency if defaults else 4),
         fail_fast=fail_fast if fail_fast is not None else (defaults.fail_fast if defaults else True),
         wait=not no_wait,
+        gate=_gate(until, test_command),
+        deployment_config=deployment_config,
     )
     return _run(ctx, config, request, options, dry_run=dry_run, summary_path=summary_path)
 
@@ -135,9 +179,42 @@ def _run(
     masker = Masker(pattern)
     with make_reporter(ctx, summary_path=summary_path, masker=masker, title="ecsflow deploy") as reporter:
         engine = deploy_engine(aws_options(ctx), config, sink=reporter.sink, masker=masker)
-        _, results = engine.deploy(request, options, dry_run=dry_run)
+        plan, results = engine.deploy(request, options, dry_run=dry_run)
+        if not dry_run:
+            _record_reused(ctx, config, plan, results, request, reporter.sink, engine.clock)
         reporter.finish(results)
     return int(worst_exit_code([r.outcome for r in results]))
+
+
+def _record_reused(
+    ctx: CliContext,
+    config: ProjectConfig | None,
+    plan: DeployPlan,
+    results: list[DeploymentResult],
+    request: DeployRequest,
+    sink: EventSink,
+    clock: Clock,
+) -> None:
+    """The deploy record on revisions this deploy did not register (``ecsflow.engines.env_records``)."""
+    from ecsflow.aws import AwsClients, AwsSettings
+    from ecsflow.aws.tags import EcsTagger
+    from ecsflow.engines.env_records import record_deploys
+
+    defaults = config.defaults if config else None
+    settings = AwsSettings(
+        region=ctx.region or (defaults.region if defaults else None),
+        profile=ctx.profile or (defaults.profile if defaults else None),
+        endpoint_url=ctx.endpoint_url,
+    )
+    record_deploys(EcsTagger(AwsClients(settings)), plan, results, request.record, sink=sink, clock=clock)
+
+
+def _gate(until: str | None, test_command: str | None) -> Gate | None:
+    if until is None and not test_command:
+        return None
+    if test_command is not None and not test_command.strip():
+        raise UsageError("--test-command is empty: give the command that tests the new revision")
+    return Gate(until=parse_stop_point(until) if until else None, test_command=test_command)
 
 
 def aws_options(ctx: CliContext) -> AwsOptions:
@@ -203,21 +280,14 @@ def _inputs(
     return ImageInputs(images=tuple(pairs), tag=tag, image_details=tuple(details))
 
 
-def _record(env: str | None) -> DeployRecord:
-    environ = os.environ
-    commit = (
-        environ.get("GITHUB_SHA")
-        or environ.get("CODEBUILD_RESOLVED_SOURCE_VERSION")
-        or environ.get("CI_COMMIT_SHA")
-        or _git_head()
+def _record(env: str | None, commit: str | None = None, from_env: str | None = None) -> DeployRecord:
+    from ecsflow.cli.provenance import actor_of, commit_of
+
+    return DeployRecord(
+        commit=commit_of(commit),
+        actor=actor_of(),
+        at=time.time(),
+        environment=env,
+        tool_version=__version__,
+        promoted_from=from_env,
     )
-    actor = environ.get("GITHUB_ACTOR") or environ.get("GITLAB_USER_LOGIN") or environ.get("USER")
-    return DeployRecord(commit=commit, actor=actor, at=time.time(), environment=env, tool_version=__version__)
-
-
-def _git_head() -> str | None:
-    try:
-        proc = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -13,6 +14,7 @@ from ecsflow.cli.output.view import Cell, View
 from ecsflow.cli.service_targets import build_ecs, mask_pattern, select_targets
 from ecsflow.diff import Masker
 from ecsflow.engines.inspect import short
+from ecsflow.engines.records import record_for
 from ecsflow.engines.revision_log import (
     DeploymentEntry,
     RevisionCache,
@@ -30,7 +32,8 @@ _STYLES = {"succeeded": "green", "rolled back": "bold red", "rollback failed": "
 @click.option("-e", "--env", default=None, help="Environment of ecsflow.yml to use.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Entries to show.")
 def history(service: str, env: str | None, limit: int) -> int:
-    """Show SERVICE's deployments: when, which revision, the outcome, who, which commit, which digests.
+    """Show SERVICE's deployments: when, which revision, the outcome, which environment (and the one its
+    digests were promoted from), who, which commit, which digests.
 
     From ECS's service deployments (90 days of history) joined with the deploy records
     ecsflow writes as tags on the revisions it registers; without the service
@@ -53,6 +56,8 @@ def history(service: str, env: str | None, limit: int) -> int:
         family = short(state.task_definition).rsplit(":", 1)[0]
         entries = records_history(family_revisions(ecs, family, limit=limit, cache=cache))
         source = "ecsflow deploy records (this endpoint has no service deployment history)"
+    if env is not None:
+        entries = [_as_deployed(e, cache, env) for e in entries]
     view = View(ctx, masker=masker)
     render_history(view, f"{target.key} ({short(target.cluster)}/{target.service})", entries[:limit], source)
     view.document({"service": target.key, "source": source, "history": [entry_payload(e) for e in entries[:limit]]})
@@ -62,7 +67,7 @@ def history(service: str, env: str | None, limit: int) -> int:
 def render_history(view: View, title: str, entries: list[DeploymentEntry], source: str) -> None:
     view.line(f"{title}, from {source}:", style="bold")
     view.table(
-        ["WHEN (UTC)", "REVISION", "OUTCOME", "DURATION", "BY", "COMMIT", "IMAGES"],
+        ["WHEN (UTC)", "REVISION", "OUTCOME", "DURATION", "ENV", "BY", "COMMIT", "IMAGES"],
         [_row(e) for e in entries],
     )
     for e in entries:
@@ -81,10 +86,26 @@ def _row(e: DeploymentEntry) -> list[Cell]:
         short(e.task_definition),
         (e.outcome, _STYLES.get(e.outcome, "")),
         took,
+        _env(e),
         (record.actor or "-") if record else "-",
         (record.commit or "-")[:12] if record else "-",
         images,
     ]
+
+
+def _as_deployed(e: DeploymentEntry, cache: RevisionCache, env: str) -> DeploymentEntry:
+    """The entry with the record of the deploy to ``env`` (a revision may run in several)."""
+    td = cache.get(e.task_definition) if e.task_definition else None
+    return replace(e, record=record_for(td.tags, env)) if td is not None else e
+
+
+def _env(e: DeploymentEntry) -> str:
+    """The environment a deploy record names, and where its digests came from (``--from-env``)."""
+    record = e.record
+    if record is None or not (record.environment or record.promoted_from):
+        return "-"
+    env = record.environment or "-"
+    return f"{env} ← {record.promoted_from}" if record.promoted_from else env
 
 
 def _image(image: str, digest: str | None) -> str:
@@ -106,5 +127,6 @@ def entry_payload(e: DeploymentEntry) -> dict[str, Any]:
         "deployed_by": record.actor if record else None,
         "commit": record.commit if record else None,
         "environment": record.environment if record else None,
+        "promoted_from": record.promoted_from if record else None,
         "revision_status": e.revision_status,
     }

@@ -16,7 +16,7 @@ the deploy before anything is registered. Images outside ECR are kept as written
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ecsflow.artifacts.imageref import ImageRef
@@ -32,10 +32,12 @@ class ImageInputs:
     images: tuple[tuple[str, str], ...] = ()  # (container, image) from --image and imagedefinitions.json
     tag: str | None = None
     image_details: tuple[tuple[str | None, str], ...] = ()  # (placeholder or container, ImageURI)
+    # --from-env: service key -> (container, image) that runs in the source environment
+    per_service: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.images or self.tag or self.image_details)
+        return not (self.images or self.tag or self.image_details or self.per_service)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,17 @@ def images_for(
     so a container no selected service has is reported (it is most likely a typo)."""
     containers = _containers(body)
     pairs: dict[str, str] = {}
+    for container, image in inputs.per_service.get(svc.key, ()):
+        if container in containers:
+            pairs[container] = image
+        else:
+            problems.append(
+                Problem(
+                    f"container {container!r} runs in the source environment but is not in this task definition "
+                    f"(containers: {', '.join(containers)})",
+                    f"services.{svc.key}",
+                )
+            )
     for container, image in inputs.images:
         if container in containers:
             pairs[container] = image

@@ -200,6 +200,7 @@ class Preparer:
                 services=(key,),
                 images=tuple((p.container, p.pinned) for p in pins[key]),
                 tool_version=req.record.tool_version,
+                promoted_from=req.record.promoted_from,
             )
             out[key] = Desired(
                 key=key,

@@ -3,7 +3,7 @@
 ``history``, ``status`` and ``rollback`` read them back with ``read_record``, so no
 extra store is needed. Tag rules (ECS TagResource): keys ≤ 128, values ≤ 256 characters
 of letters, digits, spaces and ``_ . : / = + - @``; at most 50 tags per resource, so
-ecsflow writes at most ``8 + containers`` (≤ 18) and keeps the user's own tags.
+ecsflow writes at most ``10 + containers`` (≤ 20) and keeps the user's own tags.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class DeployRecord:
     services: tuple[str, ...] = ()  # keys in ecsflow.yml the revision was registered for
     images: tuple[tuple[str, str], ...] = ()  # (container, image as registered)
     tool_version: str | None = None
+    promoted_from: str | None = None  # deploy --from-env: the environment whose digests were deployed
 
 
 def _clean(value: str, limit: int = _VALUE_MAX) -> str:
@@ -57,6 +58,11 @@ def record_tags(record: DeployRecord) -> dict[str, str]:
         tags[f"{PREFIX}services"] = _clean(" ".join(record.services))
     if record.tool_version:
         tags[f"{PREFIX}version"] = _clean(record.tool_version)
+    if record.promoted_from:
+        tags[f"{PREFIX}from-env"] = _clean(record.promoted_from)
+    if record.environment or record.promoted_from:
+        key, value = deployment_tag(record)
+        tags[key] = value
     for container, image in record.images:
         key = _clean(f"{IMAGE_PREFIX}{container}", _KEY_MAX)
         # A too-long reference keeps its digest, the part that identifies the image.
@@ -105,4 +111,58 @@ def read_record(tags: Mapping[str, str]) -> DeployRecord | None:
         services=services,
         images=images,
         tool_version=tags.get(f"{PREFIX}version"),
+        promoted_from=tags.get(f"{PREFIX}from-env"),
+    )
+
+
+# --- per-environment deploy records ------------------------------------------------------
+# One revision may run in several environments (a deploy reuses an identical ACTIVE
+# revision instead of registering a copy), so its registration record names only the
+# first one. Every deploy also writes ``ecsflow:deployed:<env>`` on the revision it
+# deploys (at registration, or with TagResource when it reuses one): the last deploy of
+# that revision to that environment, with its commit, actor and source environment.
+DEPLOYED_PREFIX = f"{PREFIX}deployed:"
+DEFAULT_ENV = "default"
+
+
+def deployment_tag(record: DeployRecord) -> tuple[str, str]:
+    """The ``ecsflow:deployed:<env>`` tag of one deploy."""
+    parts = []
+    if record.at is not None:
+        parts.append("at=" + datetime.fromtimestamp(record.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if record.commit:
+        parts.append(f"commit={record.commit}")
+    if record.actor:
+        parts.append(f"by={record.actor}")
+    if record.promoted_from:
+        parts.append(f"from={record.promoted_from}")
+    key = _clean(f"{DEPLOYED_PREFIX}{record.environment or DEFAULT_ENV}", _KEY_MAX)
+    return key, _clean(" ".join(parts).replace("  ", " "))
+
+
+def record_for(tags: Mapping[str, str], env: str | None) -> DeployRecord | None:
+    """The record of the revision as deployed to ``env``: the registration record with the
+    environment's own deploy (commit, actor, time, source environment) over it."""
+    base = read_record(tags)
+    value = tags.get(_clean(f"{DEPLOYED_PREFIX}{env or DEFAULT_ENV}", _KEY_MAX))
+    if value is None:
+        return base
+    fields = dict(word.partition("=")[::2] for word in value.split() if "=" in word)
+    at: float | None = None
+    if stamp := fields.get("at"):
+        try:
+            at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            at = None
+    base = base or DeployRecord()
+    return DeployRecord(
+        commit=fields.get("commit") or base.commit,
+        actor=fields.get("by") or base.actor,
+        at=at if at is not None else base.at,
+        source=base.source,
+        environment=env,
+        services=base.services,
+        images=base.images,
+        tool_version=base.tool_version,
+        promoted_from=fields.get("from"),
     )

@@ -131,3 +131,8 @@ def running_services(ecs: EcsPort, targets: Sequence[ServiceTarget], *, env: str
             ),
         )
     return out
+
+
+def carried_images(running: Sequence[RunningService]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``ImageInputs.per_service`` for ``deploy --from-env``: each service's (container, image) as it runs."""
+    return {svc.key: tuple((i.container, i.image) for i in svc.images) for svc in running}
