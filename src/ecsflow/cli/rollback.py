@@ -47,8 +47,10 @@ def rollback(
     The target comes from the service's deployment history (the last SUCCESSFUL service
     deployment other than the running revision) and ecsflow's deploy records, never from
     "revision number minus one". While a deployment is in progress, ECS's own
-    StopServiceDeployment(ROLLBACK) is used. Exit codes as for deploy (0 rolled back fine,
-    1 failed, 4 ECS rolled the rollback back, 5 timed out).
+    StopServiceDeployment(ROLLBACK) is used; for a CODE_DEPLOY service, CodeDeploy's
+    StopDeployment with auto-rollback, or else a CodeDeploy deployment of the last good
+    revision. Exit codes as for deploy (0 rolled back fine, 1 failed, 4 ECS rolled the
+    rollback back, 5 timed out).
     """
     from ecsflow.cli.output import make_reporter
     from ecsflow.config import parse_duration
@@ -63,7 +65,14 @@ def rollback(
     masker = Masker(mask_pattern(config))
     with make_reporter(ctx, summary_path=summary_path, masker=masker, title="ecsflow rollback") as reporter:
         engine = deploy_engine(aws_options(ctx), config, sink=reporter.sink, masker=masker)
-        chosen = find_rollback_target(engine.ecs, target.cluster, target.service, to=to)
+        state = engine.ecs.describe_services(target.cluster, [target.service]).get(target.service)
+        if state is not None and state.controller == "CODE_DEPLOY":
+            from ecsflow.cli.codedeploy_verbs import rollback_codedeploy
+
+            results = rollback_codedeploy(engine, target, state, to=to, dry_run=dry_run, timeout=wait_for)
+            reporter.finish(results)
+            return int(worst_exit_code([r.outcome for r in results]))
+        chosen = find_rollback_target(engine.ecs, target.cluster, target.service, to=to, state=state)
         announce_target(reporter.sink, target.key, chosen, at=engine.clock.now())
         if dry_run:
             results = [
@@ -113,8 +122,22 @@ def _stop_with_rollback(
 ) -> list[DeploymentResult]:
     """StopServiceDeployment(ROLLBACK), then follow what ECS does (AWS-SEMANTICS §6.6)."""
     assert chosen.stop_deployment is not None
-    engine.sink(Message(engine.clock.now(), target.key, f"stopping {chosen.stop_deployment} (ROLLBACK)"))
-    engine.ecs.stop_service_deployment(chosen.stop_deployment, stop_type="ROLLBACK")
+    if engine.native is not None:
+        # Also takes ecsflow's gate PAUSE hooks out of the service's configuration (native strategies).
+        from ecsflow.engines.native_continue import stop_native
+
+        stop_native(
+            engine.native,
+            target.key,
+            target.cluster,
+            target.service,
+            chosen.stop_deployment,
+            sink=engine.sink,
+            clock=engine.clock,
+        )
+    else:
+        engine.sink(Message(engine.clock.now(), target.key, f"stopping {chosen.stop_deployment} (ROLLBACK)"))
+        engine.ecs.stop_service_deployment(chosen.stop_deployment, stop_type="ROLLBACK")
     results = engine.wait([AttachTarget(target.key, target.cluster, target.service, timeout=timeout)])
     state = engine.ecs.describe_services(target.cluster, [target.service]).get(target.service)
     out: list[DeploymentResult] = []

@@ -211,8 +211,8 @@ class CodeDeployWaiter:
         return Verdict(outcome, f"{until.words} ({t.deployment_id} {'waits' if held else 'goes on'})")
 
     def _judge(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
-        if d.status == "Ready" and p.continued:
-            return None  # our ContinueDeployment is on its way
+        if d.status == "Ready" and (p.continued or p.stopped_by_us):
+            return None  # our ContinueDeployment or StopDeployment is on its way
         superseded_by = None
         if d.status == "Stopped" and not p.stopped_by_us and d.error_code in (None, "MANUAL_STOP"):
             try:

@@ -1,0 +1,147 @@
+"""The CodeDeploy side of ``ecsflow rollback`` and ``ecsflow continue`` (CODE_DEPLOY services).
+
+* rollback, while a CodeDeploy deployment runs: ``StopDeployment(autoRollbackEnabled=True)``,
+  then follow it until CodeDeploy has moved traffic back (AWS-SEMANTICS.md §5.5); a stop
+  that rolled back is what the user asked for, so it reports ``succeeded``.
+* rollback, when none runs: a new CodeDeploy deployment of the last good revision (the newest
+  succeeded CodeDeploy deployment of another revision), or of ``--to``.
+* continue: ``ContinueDeployment`` with the wait type the deployment is in (ready wait or
+  termination wait).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ecsflow.cli.service_targets import Target
+from ecsflow.config import BaseMode, ServiceConfig
+from ecsflow.engines.codedeploy import continue_deployment, last_good_revision, running_deployment, stop_with_rollback
+from ecsflow.engines.codedeploy_prepare import resolve_group
+from ecsflow.engines.codedeploy_wait import CodeDeployWaiter
+from ecsflow.engines.deploy import DeployEngine
+from ecsflow.engines.executor import Executor
+from ecsflow.engines.inspect import short
+from ecsflow.engines.orchestrator import Orchestrator, RunOptions
+from ecsflow.engines.prepare import DeployRequest
+from ecsflow.engines.rollback_target import find_rollback_target
+from ecsflow.engines.tracking import Tracked
+from ecsflow.errors import OperationFailed
+from ecsflow.events import Message
+from ecsflow.model import DeploymentResult, Outcome
+from ecsflow.ports import ServiceState
+from ecsflow.ports_codedeploy import CodeDeployPort, DeploymentGroup
+
+STOP_TIMEOUT = 900.0  # StopDeployment then traffic back: minutes at most (ready for a slow drain)
+
+
+def is_codedeploy(engine: DeployEngine, target: Target) -> ServiceState | None:
+    """The service's state when its deployment controller is CODE_DEPLOY, else ``None``."""
+    state = engine.ecs.describe_services(target.cluster, [target.service]).get(target.service)
+    return state if state is not None and state.controller == "CODE_DEPLOY" else None
+
+
+def _port(engine: DeployEngine) -> CodeDeployPort:
+    if engine.codedeploy is None:
+        raise OperationFailed("this engine was built without a CodeDeploy port", hint="use ecsflow.factory")
+    return engine.codedeploy
+
+
+def _config(target: Target) -> ServiceConfig:
+    return target.config or ServiceConfig(
+        key=target.key, cluster=target.cluster, service=target.service, base=BaseMode.SERVICE
+    )
+
+
+def group_of(engine: DeployEngine, target: Target) -> DeploymentGroup:
+    return resolve_group(_port(engine), engine.group_memo, _config(target), engine.sink, engine.clock)
+
+
+def rollback_codedeploy(
+    engine: DeployEngine,
+    target: Target,
+    state: ServiceState,
+    *,
+    to: str | None,
+    dry_run: bool,
+    timeout: float | None,
+) -> list[DeploymentResult]:
+    port = _port(engine)
+    group = group_of(engine, target)
+    running = running_deployment(port, group)
+    if running is not None:
+        if dry_run:
+            reason = f"dry run: would stop {running.id} with rollback (StopDeployment)"
+            return [DeploymentResult(target.key, Outcome.NOT_STARTED, reason, deployment_id=running.id)]
+        stop_with_rollback(port, group, target.key, engine.sink, engine.clock)
+        return [_follow_stop(engine, target, state, group, running.id, timeout)]
+    current = state.task_definition
+    if to is not None:
+        arn = find_rollback_target(engine.ecs, target.cluster, target.service, to=to, state=state).task_definition
+        why = f"requested with --to {to}"
+    else:
+        found = last_good_revision(port, group, current)
+        if found is None:
+            raise OperationFailed(
+                f"no earlier succeeded CodeDeploy deployment of {target.key} names another revision",
+                hint=f"name the revision: `ecsflow rollback {target.key} --to N` "
+                f"(`ecsflow revisions {target.key}` lists them)",
+            )
+        arn, why = found, "last succeeded CodeDeploy deployment other than the running revision"
+    engine.sink(Message(engine.clock.now(), target.key, f"rollback {short(current)} → {short(arn)}: {why}"))
+    if dry_run:
+        reason = f"dry run: would deploy {short(arn)} with CodeDeploy"
+        return [DeploymentResult(target.key, Outcome.NOT_STARTED, reason, task_definition_arn=arn)]
+    svc = _config(target)
+    request = DeployRequest(services=(svc,), groups=((svc.key,),), revision=arn, timeout=timeout)
+    _, results = engine.deploy(request, RunOptions(concurrency=1))
+    return results
+
+
+def _follow_stop(
+    engine: DeployEngine,
+    target: Target,
+    state: ServiceState,
+    group: DeploymentGroup,
+    deployment_id: str,
+    timeout: float | None,
+) -> DeploymentResult:
+    now = engine.clock.now()
+    tracked = Tracked(
+        key=target.key,
+        cluster=target.cluster,
+        service=target.service,
+        deployment_id=deployment_id,
+        task_definition=None,
+        previous_task_definition=state.task_definition,
+        started_at=now,
+        deadline=now + (timeout or STOP_TIMEOUT),
+        strategy="CODE_DEPLOY",
+    )
+    waiter = CodeDeployWaiter(_port(engine), engine.clock, engine.sink, {target.key: group}, masker=engine.masker)
+    orchestrator = Orchestrator(Executor(engine.ecs, engine.clock, engine.sink), waiter, engine.clock, engine.sink)
+    (result,) = orchestrator.follow([tracked])
+    if result.outcome is Outcome.ROLLED_BACK:
+        after = engine.ecs.describe_services(target.cluster, [target.service]).get(target.service)
+        back = after.task_definition if after is not None else state.task_definition
+        return replace(
+            result,
+            outcome=Outcome.SUCCEEDED,
+            reason=f"stopped {deployment_id}; CodeDeploy moved traffic back to {short(back)}",
+            task_definition_arn=back,
+        )
+    return result
+
+
+def continue_codedeploy(engine: DeployEngine, target: Target) -> DeploymentResult:
+    """ContinueDeployment of the service's waiting CodeDeploy deployment (exit 0 once accepted)."""
+    port = _port(engine)
+    group = group_of(engine, target)
+    d = continue_deployment(port, group, target.key, engine.sink, engine.clock)
+    what = "ready wait" if d.status == "Ready" else "termination wait"
+    return DeploymentResult(
+        target.key,
+        Outcome.SUCCEEDED,
+        f"continued {d.id} past the {what}",
+        deployment_id=d.id,
+        notes=(f"CodeDeploy goes on; `ecsflow status {target.key}` shows the service",),
+    )
