@@ -210,6 +210,11 @@ def test_until_test_traffic_without_ready_wait_is_reached(run_cli: Any, local_aw
     assert code == ExitCode.OK, text
     assert web["outcome"] == "reached"
     assert deployment(local_aws, web["deployment_id"])["status"] == "InProgress"
+    # A later job attaches to the same deployment and reports its outcome.
+    code, waited, docs, text = cli(run_cli, local_aws, config, "wait", "web")
+    assert code == ExitCode.OK, text
+    assert waited["outcome"] == "succeeded" and waited["deployment_id"] == web["deployment_id"]
+    assert production_weights(docs)[-1] == 100.0
 
 
 def test_test_command_that_passes_continues_to_success(run_cli: Any, local_aws: LocalAWS, tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ from dataclasses import replace
 
 from ecsflow.cli.service_targets import Target
 from ecsflow.config import BaseMode, ServiceConfig
+from ecsflow.engines.attach import AttachTarget
 from ecsflow.engines.codedeploy import continue_deployment, last_good_revision, running_deployment, stop_with_rollback
+from ecsflow.engines.codedeploy_judge import judge
 from ecsflow.engines.codedeploy_prepare import resolve_group
 from ecsflow.engines.codedeploy_wait import CodeDeployWaiter
 from ecsflow.engines.deploy import DeployEngine
@@ -32,6 +34,7 @@ from ecsflow.ports import ServiceState
 from ecsflow.ports_codedeploy import CodeDeployPort, DeploymentGroup
 
 STOP_TIMEOUT = 900.0  # StopDeployment then traffic back: minutes at most (ready for a slow drain)
+ATTACH_TIMEOUT = 3600.0  # `ecsflow wait` on a running deployment: plus the group's termination wait
 
 
 def is_codedeploy(engine: DeployEngine, target: Target) -> ServiceState | None:
@@ -145,3 +148,59 @@ def continue_codedeploy(engine: DeployEngine, target: Target) -> DeploymentResul
         deployment_id=d.id,
         notes=(f"CodeDeploy goes on; `ecsflow status {target.key}` shows the service",),
     )
+
+
+def wait_codedeploy(
+    engine: DeployEngine, targets: list[AttachTarget]
+) -> tuple[list[DeploymentResult], list[AttachTarget]]:
+    """``ecsflow wait`` for CODE_DEPLOY services: follow the group's running deployment (or report
+    how the last one ended); returns those results and the targets left for the ECS waiter."""
+    rest: list[AttachTarget] = []
+    known: list[DeploymentResult] = []
+    tracked: list[Tracked] = []
+    groups: dict[str, DeploymentGroup] = {}
+    port = engine.codedeploy
+    for a in targets:
+        state = engine.ecs.describe_services(a.cluster, [a.service]).get(a.service)
+        if port is None or state is None or state.controller != "CODE_DEPLOY" or a.deployment_id:
+            rest.append(a)
+            continue
+        target = Target(a.key, a.cluster, a.service)
+        group = groups[a.key] = group_of(engine, target)
+        d = running_deployment(port, group)
+        now = engine.clock.now()
+        if d is None:
+            if not group.last_attempted:
+                known.append(DeploymentResult(a.key, Outcome.SUCCEEDED, "no CodeDeploy deployment to wait for"))
+                continue
+            last = port.get_deployment(group.last_attempted)
+            verdict = judge(
+                last,
+                port.get_target(last.id, f"{a.cluster.rsplit('/', 1)[-1]}:{a.service}"),
+                auto_rollback=group.auto_rollback,
+            )
+            outcome, reason = (verdict.outcome, verdict.reason) if verdict else (Outcome.SUCCEEDED, last.status)
+            known.append(DeploymentResult(a.key, outcome, reason, deployment_id=last.id, finished_at=now))
+            continue
+        engine.sink(Message(now, a.key, f"following {d.id} ({d.status})"))
+        limit = a.timeout or ATTACH_TIMEOUT + group.termination_wait_minutes * 60.0
+        tracked.append(
+            Tracked(
+                key=a.key,
+                cluster=a.cluster,
+                service=a.service,
+                deployment_id=d.id,
+                task_definition=None,
+                previous_task_definition=state.task_definition,
+                started_at=now,
+                deadline=now + limit,
+                strategy="CODE_DEPLOY",
+                attached_late=True,
+            )
+        )
+    if tracked:
+        assert port is not None
+        waiter = CodeDeployWaiter(port, engine.clock, engine.sink, groups, masker=engine.masker)
+        executor = Executor(engine.ecs, engine.clock, engine.sink)
+        known += Orchestrator(executor, waiter, engine.clock, engine.sink).follow(tracked)
+    return known, rest

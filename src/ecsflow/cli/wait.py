@@ -62,7 +62,12 @@ def wait(targets: tuple[str, ...], env: str | None, timeout: str | None, summary
             else:
                 known = ", ".join(sorted(config.services)) if config else "none"
                 raise UsageError(f"unknown service {name!r} (configured: {known})")
-        results = engine.wait(chosen)
+        from ecsflow.cli.codedeploy_verbs import wait_codedeploy
+
+        results, chosen = wait_codedeploy(engine, chosen)  # CODE_DEPLOY services: CodeDeploy's own wait
+        results += engine.wait(chosen) if chosen else []
+        order = {name: i for i, name in enumerate(targets or tuple(t.key for t in configured))}
+        results.sort(key=lambda r: order.get(r.service, 0))
         reporter.finish(results)
     return int(worst_exit_code([r.outcome for r in results]))
 
