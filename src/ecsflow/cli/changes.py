@@ -79,7 +79,7 @@ def changes(
     before = git.commit(from_rev, "--from")
     after = git.commit(to_rev, "--to")
     files = PathIndex(git.changed_files(before, after))
-    event = _event(git, to_rev, files, branch, tag, pr_event)
+    event = git_event(git, to_rev, files, branch, tag, pr_event)
 
     decisions = decide_all(pipelines, event)
     if ctx.json_output:
@@ -119,9 +119,10 @@ def _load_yaml(path: Path) -> object:
         raise ConfigError(exc.message, exc.problems, hint=exc.hint) from exc
 
 
-def _event(
+def git_event(
     git: Git, to_rev: str, files: PathIndex, branch: str | None, tag: str | None, pr_event: str | None
 ) -> GitEvent:
+    """The Git event a change stands for (also used by ``ecsflow run``)."""
     if pr_event:
         if not branch:
             raise UsageError(

@@ -315,7 +315,11 @@ class StageRunner:
                 )
             outcome = self.handlers[action.kind](ctx)
         except EcsflowError as exc:
-            outcome = ActionOutcome(FAILED, exc.message, int(exc.exit_code))
+            # The record already says which stage and action; errors name them for the CLI's sake.
+            message = exc.message.removeprefix(f"{ctx.where}: ")
+            if exc.hint:
+                message += f" (hint: {exc.hint})"
+            outcome = ActionOutcome(FAILED, message, int(exc.exit_code))
         finished = self.clock.now()
         self._emit(
             ActionFinished(

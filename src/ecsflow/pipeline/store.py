@@ -2,8 +2,9 @@
 
 ``defaults.run_store`` in ``ecsflow.yml`` picks the store: a file path (SQLite, default
 ``.ecsflow/runs.sqlite`` next to ``ecsflow.yml``) for one machine, or ``s3://bucket/prefix``
-(JSON objects, ``ecsflow.aws.runstore.S3RunStore``) for a team. A record is saved when the run
-starts, after every stage and when it ends, so an interrupted run still shows how far it got.
+(JSON objects: ``ObjectRunStore`` over ``ecsflow.aws.runstore.S3JsonObjects``) for a team.
+A record is saved when the run starts, after every stage and when it ends, so an
+interrupted run still shows how far it got.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlite3
 import threading
 from contextlib import closing
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ecsflow.errors import OperationFailed
 from ecsflow.pipeline.run_record import RunRecord
@@ -114,3 +115,41 @@ class MemoryRunStore:
     def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
         runs = [r for r in self.runs.values() if pipeline is None or r.pipeline == pipeline]
         return sorted(runs, key=lambda r: (r.started_at, r.run_id), reverse=True)[:limit]
+
+
+class JsonObjects(Protocol):
+    """A bucket of JSON documents (``ecsflow.aws.runstore.S3JsonObjects``)."""
+
+    location: str
+
+    def put(self, key: str, document: dict[str, Any]) -> None: ...
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def keys(self, folder: str) -> list[str]: ...
+
+
+class ObjectRunStore:
+    """Runs as JSON objects: ``runs/<pipeline>/<run id>.json``.
+
+    Listing one pipeline reads its folder only; ``get`` finds a run by its object name (run ids
+    are unique) in one listing.
+    """
+
+    def __init__(self, objects: JsonObjects) -> None:
+        self.objects = objects
+        self.location = objects.location
+
+    def save(self, run: RunRecord) -> None:
+        self.objects.put(f"runs/{run.pipeline}/{run.run_id}.json", run.to_json())
+
+    def get(self, run_id: str) -> RunRecord | None:
+        key = next((k for k in self.objects.keys("runs/") if k.endswith(f"/{run_id}.json")), None)
+        document = self.objects.get(key) if key else None
+        return RunRecord.from_json(document) if document else None
+
+    def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        folder = f"runs/{pipeline}/" if pipeline else "runs/"
+        runs = [RunRecord.from_json(d) for k in self.objects.keys(folder) if (d := self.objects.get(k))]
+        runs.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
+        return runs[:limit]
