@@ -32,6 +32,8 @@ VERBS: dict[str, str] = {
     "render": "ecsflow.cli.render:render",
     "changes": "ecsflow.cli.changes:changes",
     "build": "ecsflow.cli.build:build",
+    "run": "ecsflow.cli.run:run",
+    "runs": "ecsflow.cli.runs:runs",
     "local": "ecsflow.cli.local:local",
     "status": "ecsflow.cli.status:status",
     "deploy": "ecsflow.cli.deploy:deploy",
