@@ -12,7 +12,7 @@ from ecsflow.engines.timeouts import default_timeout
 from ecsflow.engines.tracking import Tracked
 from ecsflow.errors import EcsflowError, ResourceNotFound
 from ecsflow.model import DeploymentResult, Outcome
-from ecsflow.ports import Clock, EcsPort, ServiceState
+from ecsflow.ports import Clock, EcsDeployment, EcsPort, ServiceState
 
 _ROLLED_BACK = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"})
 
@@ -81,10 +81,27 @@ def attach(ecs: EcsPort, clock: Clock, targets: Sequence[AttachTarget]) -> tuple
                 attached_late=late,
                 strategy=state.strategy if native else "ROLLING",
                 timeout_derived=native and g.timeout is None,
-                service_deployment_arn=state.current_service_deployment if native and not late else None,
+                service_deployment_arn=_service_deployment_of(ecs, g, state, ours) if native and not late else None,
             )
         )
     return tracked, known
+
+
+def _service_deployment_of(
+    ecs: EcsPort, g: AttachTarget, state: ServiceState, ours: EcsDeployment | None
+) -> str | None:
+    """The service deployment ARN of the deployment followed: the service's current one for its
+    PRIMARY, else the one created when ours was ([uncertain]: the API does not carry the ecs-svc id)."""
+    primary = state.primary
+    if ours is None or (primary is not None and primary.id == ours.id):
+        return state.current_service_deployment
+    try:
+        found = ecs.service_deployments(g.cluster, g.service)
+    except EcsflowError:
+        return None
+    if not found:
+        return None
+    return min(found, key=lambda d: abs(d.created_at - ours.created_at)).arn
 
 
 def _settled_rollback(ecs: EcsPort, g: AttachTarget, state: ServiceState) -> DeploymentResult | None:

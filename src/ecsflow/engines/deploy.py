@@ -180,9 +180,11 @@ class DeployEngine:
         """Which of ``candidates`` runs ``deployment_id`` (``ecsflow wait ecs-svc/…``)."""
         return find_deployment(self.ecs, candidates, deployment_id)
 
-    def wait(self, targets: Sequence[AttachTarget]) -> list[DeploymentResult]:
+    def wait(self, targets: Sequence[AttachTarget], *, gate: Gate | None = None) -> list[DeploymentResult]:
+        """Follow the targets' deployments; ``gate``: stop at a point (``ecsflow continue --until``)."""
         tracked, known = attach(self.ecs, self.clock, targets)
         for t in tracked:
+            t.gate = gate
             self.sink(Message(self.clock.now(), t.key, f"following {t.deployment_id}"))
         results = known + self._orchestrator().follow(tracked)
         order = {g.key: i for i, g in enumerate(targets)}

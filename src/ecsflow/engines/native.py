@@ -30,12 +30,13 @@ import time
 
 from ecsflow.diff import Masker
 from ecsflow.engines.gates import NATIVE_STAGES, PAUSE_STAGES, GateContext, StopPoint, TestCommand, run_gate
-from ecsflow.engines.outcome import Verdict, short_td
+from ecsflow.engines.outcome import Verdict, judge, short_td
 from ecsflow.engines.timeouts import native_timeout
 from ecsflow.engines.tracking import Tracked
 from ecsflow.events import DeploymentProgress, EventSink, Message, StageReached
 from ecsflow.lifecycle import (
     ROLLING_BACK,
+    STAGES,
     NativeDeployment,
     ServiceDeploymentPort,
     stage_index,
@@ -69,6 +70,9 @@ class NativeJudge:
     def __call__(self, t: Tracked, state: ServiceState, now: float) -> Verdict | None:
         if state.status in ("DRAINING", "INACTIVE"):
             return Verdict(Outcome.FAILED, f"the service is {state.status} (being deleted)")
+        if t.service_deployment_arn is None and t.attached_late:
+            # Attached by an ecs-svc id no longer listed: judged from what replaced it.
+            return judge(t, state, now)
         if t.service_deployment_arn is None:
             # Attached to a deployment started elsewhere: the service names its current one.
             t.service_deployment_arn = state.current_service_deployment
@@ -90,6 +94,10 @@ class NativeJudge:
         stage = d.lifecycle_stage
         previous = t.native_seen[0] if t.native_seen else None
         if stage and stage != previous:
+            # Stages run in a fixed order (§7.2): those passed between two polls happened too.
+            first = stage_index(str(previous)) + 1 if previous else STAGES.index("PRE_SCALE_UP")
+            for skipped in STAGES[first : stage_index(stage)] if not _rolled_back(d) else ():
+                self.sink(StageReached(now, t.key, skipped, "IN_PROGRESS"))
             self.sink(StageReached(now, t.key, stage, "IN_PROGRESS"))
         seen = (stage, d.production_weight, d.test_weight, (d.requested, d.running, d.pending), d.status)
         if t.native_seen != seen:
@@ -236,6 +244,10 @@ def _listeners(port: ServiceDeploymentPort, t: Tracked) -> list[str]:
     if live is None:
         return []
     return [lb.test_listener_rule for lb in live.listeners if lb.test_listener_rule]
+
+
+def _rolled_back(d: NativeDeployment) -> bool:
+    return d.status.startswith("ROLLBACK")
 
 
 def _hook_name(target_type: str, target_arn: str | None) -> str:
