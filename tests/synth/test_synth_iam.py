@@ -103,7 +103,7 @@ def test_read_only_use_has_no_mutating_action() -> None:
 def test_unknown_service_is_refused_naming_it(run_cli: Any) -> None:
     code, out, err = run_cli("-c", CONFIG, "iam-policy", "nope")
     assert code == ExitCode.INVALID
-    assert out == "" and "services.nope: no such service (known: api, worker)" in err
+    assert out == "" and "services.nope: no such service (known: api, web, worker)" in err
 
 
 def test_unreadable_template_is_refused(tmp_path: Path, run_cli: Any) -> None:

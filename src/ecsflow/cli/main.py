@@ -45,6 +45,7 @@ VERBS: dict[str, str] = {
     "rollback": "ecsflow.cli.rollback:rollback",
     "deregister": "ecsflow.cli.deregister:deregister",
     "iam-policy": "ecsflow.cli.iam_policy:iam_policy",
+    "synth": "ecsflow.cli.synth:synth",
     "bootstrap": "ecsflow.cli.bootstrap:bootstrap",
     "init": "ecsflow.cli.init:init",
     "demo": "ecsflow.cli.demo:demo",

@@ -78,6 +78,7 @@ class CodeDeployTarget:
     application: str
     deployment_group: str
     deployment_config: str | None = None
+    appspec: str | None = None  # AppSpec template file (relative to the config's folder)
 
 
 @dataclass(frozen=True)
@@ -235,13 +236,11 @@ def _log_groups(request: Mapping[str, Any], place: Place) -> tuple[LogGroup, ...
 
 
 def _codedeploy(svc: ServiceConfig) -> CodeDeployTarget | None:
-    """The service's ``codedeploy:`` settings, when the configuration has them."""
-    settings = getattr(svc, "codedeploy", None)
+    """The service's ``codedeploy:`` settings. Without application and group (ecsflow discovers
+    them from the service at deploy time) the policy names every group of the account."""
+    settings = svc.codedeploy
     if settings is None:
         return None
-    application = getattr(settings, "application", None)
-    group = getattr(settings, "deployment_group", None)
-    if not application or not group:
-        return None
-    config = getattr(settings, "deployment_config", None)
-    return CodeDeployTarget(str(application), str(group), str(config) if config else None)
+    return CodeDeployTarget(
+        settings.application or "*", settings.deployment_group or "*", settings.deployment_config, settings.appspec
+    )
