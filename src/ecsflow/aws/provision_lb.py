@@ -3,6 +3,7 @@ applications and deployment groups (the blue/green half of ``ProvisionAdapter``)
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -178,8 +179,14 @@ class LbProvisioning:
             p["Tags"] = aws_tags(p.get("Tags"))
             p["AssumeRolePolicyDocument"] = json.dumps(p["AssumeRolePolicyDocument"])
             arn = str(self._aws.call("iam", "create_role", **p)["Role"]["Arn"])
-            for policy in policies:
-                self._aws.call("iam", "attach_role_policy", RoleName=p["RoleName"], PolicyArn=policy)
+            try:
+                for policy in policies:
+                    self._aws.call("iam", "attach_role_policy", RoleName=p["RoleName"], PolicyArn=policy)
+            except AwsError:
+                # A role without its policy is useless and would not be recorded: take it back.
+                with contextlib.suppress(AwsError):
+                    self.delete_lb("role", {"RoleName": p["RoleName"]})
+                raise
             return {"id": arn}
         if kind == "application":
             p["tags"] = aws_tags(p.get("tags"))

@@ -60,8 +60,9 @@ class BootstrapFailed(EcsflowError):
 
     def details(self) -> Sequence[str]:
         if not self.created:
-            return ["nothing was created before the failure"]
-        return [f"created before the failure (recorded, re-running continues): {c}" for c in self.created]
+            return [f"nothing was {'deleted' if self.step.action is Action.DELETE else 'created'} before the failure"]
+        verb = "deleted" if self.step.action is Action.DELETE else "created"
+        return [f"{verb} before the failure (recorded, re-running continues): {c}" for c in self.created]
 
 
 def apply_plan(
@@ -91,6 +92,7 @@ def apply_plan(
         elif step.action is Action.UPDATE:
             sink(Message(clock.now(), None, f"updated {step.kind} {step.name}"))
         elif step.action is Action.DELETE:
+            created.append(f"{step.kind} {step.name}")
             on_deleted(step)
             sink(Message(clock.now(), None, f"deleted {step.kind} {step.name}"))
     return {k: str(v["id"]) for k, v in outputs.items() if v.get("id")}
@@ -99,7 +101,8 @@ def apply_plan(
 def _apply_step(
     step: Step, port: ProvisionPort, outputs: Mapping[str, Any], clock: Clock, sink: EventSink
 ) -> dict[str, Any]:
-    params = resolve(step.params, outputs)
+    # Keys starting with "_" are ecsflow's own notes in a record, never part of a request.
+    params = {k: v for k, v in resolve(step.params, outputs).items() if not str(k).startswith("_")}
     if step.action is Action.CREATE:
         return port.create(step.kind, params)
     if step.action is Action.UPDATE:

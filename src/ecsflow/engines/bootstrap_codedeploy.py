@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsflow.engines.bootstrap_apply import ProvisionPort
-from ecsflow.engines.bootstrap_common import RecordEntry, delete_steps, differences
+from ecsflow.engines.bootstrap_common import RecordEntry, delete_steps, differences, service_load_balancers
 from ecsflow.engines.bootstrap_lb import (
     PURPOSE_TAG,
     production_listener,
@@ -265,5 +265,5 @@ def plan_codedeploy_delete(
             others = [g for g in port.deployment_groups(entry.id) if g not in ours]
             if others:
                 in_use[entry.id] = f"still has other deployment groups: {', '.join(others)}"
-    steps = delete_steps(port, mine, in_use=in_use)
+    steps = delete_steps(port, mine, in_use=in_use, load_balancers=service_load_balancers(port, service))
     return BootstrapPlan(f"bootstrap codedeploy --delete: {req.cluster}/{req.service}", tuple(steps))

@@ -84,18 +84,35 @@ def current_tags(port: ProvisionPort, entry: RecordEntry) -> dict[str, str] | No
     return None if found is None else dict(found.get("tags") or {})
 
 
+def service_load_balancers(port: ProvisionPort, service: Mapping[str, Any] | None) -> set[str]:
+    """The load balancers in front of ``service`` (through its target groups)."""
+    found: set[str] = set()
+    for lb in (service or {}).get("loadBalancers") or ():
+        group = port.target_group(str(lb["targetGroupArn"])) if lb.get("targetGroupArn") else None
+        found.update(str(a) for a in (group or {}).get("LoadBalancerArns") or ())
+    return found
+
+
 def delete_steps(
-    port: ProvisionPort, entries: Sequence[RecordEntry], *, in_use: Mapping[str, str] | None = None
+    port: ProvisionPort,
+    entries: Sequence[RecordEntry],
+    *,
+    in_use: Mapping[str, str] | None = None,
+    load_balancers: set[str] | None = None,
 ) -> list[Step]:
     """A step per recorded resource, in dependency order: delete it when it still exists and
     is ecsflow's; keep it (with the reason) otherwise. ``in_use`` maps identifiers that must
     stay to the reason."""
     steps: list[Step] = []
     rank = {k: i for i, k in enumerate(DELETE_ORDER)}
+    going = {e.id for e in entries if e.kind in ("rule", "listener")}
     for entry in sorted(entries, key=lambda e: rank.get(e.kind, len(rank))):
         step_id = f"{entry.kind}:{entry.id}"
         tags = current_tags(port, entry)
         reason = (in_use or {}).get(entry.id)
+        if reason is None and tags is not None and entry.kind == "target-group":
+            noted = {str(a) for a in entry.undo.get("_load_balancers") or ()}
+            reason = _forwarded_to(port, entry.id, going, (load_balancers or set()) | noted)
         if tags is None:
             steps.append(Step(step_id, entry.kind, entry.name, Action.KEEP, ("already gone",), existing=entry.id))
         elif not managed(tags):
@@ -106,6 +123,25 @@ def delete_steps(
         else:
             steps.append(Step(step_id, entry.kind, entry.name, Action.DELETE, params=entry.undo, existing=entry.id))
     return steps
+
+
+def _forwarded_to(port: ProvisionPort, group_arn: str, going: set[str], load_balancers: set[str]) -> str | None:
+    """Why a target group must stay: a listener or rule that is not deleted in the same plan
+    forwards to it (CodeDeploy and ECS swap the pair, so the second group may carry production)."""
+    from ecsflow.engines.bootstrap_lb import forwards_to
+
+    group = port.target_group(group_arn)
+    for lb in sorted(load_balancers | set((group or {}).get("LoadBalancerArns") or ())):
+        for listener in port.listeners(str(lb)):
+            arn = str(listener["ListenerArn"])
+            if arn in going:
+                continue
+            if forwards_to(listener, group_arn):
+                return f"listener {arn.rsplit('/', 3)[-3]}:{listener.get('Port')} forwards to it: point it back, then re-run"
+            for rule in port.rules(arn):
+                if str(rule["RuleArn"]) not in going and not rule.get("IsDefault") and forwards_to(rule, group_arn):
+                    return f"a rule of listener port {listener.get('Port')} forwards to it: change it, then re-run"
+    return None
 
 
 def short(arn: str) -> str:

@@ -75,9 +75,9 @@ def second_target_group(
         params["Attributes"] = attributes
     settings = f"{primary.get('Protocol')}:{primary.get('Port')}, {primary.get('TargetType')}"
     detail = f"copy of {primary['TargetGroupName']} ({settings})"
-    step = Step(
-        step_id, "target-group", name, Action.CREATE, (detail,), params=params, undo={"TargetGroupArn": Ref(step_id)}
-    )
+    # "_load_balancers" (not sent to AWS): where a listener may forward to it later, for --delete.
+    undo = {"TargetGroupArn": Ref(step_id), "_load_balancers": list(primary.get("LoadBalancerArns") or ())}
+    step = Step(step_id, "target-group", name, Action.CREATE, (detail,), params=params, undo=undo)
     return step, Ref(step_id)
 
 

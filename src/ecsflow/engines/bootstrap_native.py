@@ -13,7 +13,7 @@ from typing import Any
 
 from ecsflow.config.bootstrap import NativeConfig
 from ecsflow.engines.bootstrap_apply import ProvisionPort
-from ecsflow.engines.bootstrap_common import RecordEntry, delete_steps
+from ecsflow.engines.bootstrap_common import RecordEntry, delete_steps, service_load_balancers
 from ecsflow.engines.bootstrap_lb import (
     listener_rule,
     production_listener,
@@ -167,7 +167,8 @@ def plan_native_delete(port: ProvisionPort, req: NativeRequest, entries: Sequenc
         for lb in lbs:
             if lb.get("targetGroupArn"):
                 in_use[str(lb["targetGroupArn"])] = "the service's target group: keep"
-    steps += delete_steps(port, [e for e in entries if e.by == "native"], in_use=in_use)
+    mine = [e for e in entries if e.by == "native"]
+    steps += delete_steps(port, mine, in_use=in_use, load_balancers=service_load_balancers(port, service))
     return BootstrapPlan(title, tuple(steps))
 
 

@@ -18,7 +18,13 @@ from typing import Any
 from ecsflow.config import ServiceConfig
 from ecsflow.config.bootstrap import BootstrapConfig
 from ecsflow.engines.bootstrap_apply import ProvisionPort
-from ecsflow.engines.bootstrap_common import RecordEntry, delete_steps, differences, short
+from ecsflow.engines.bootstrap_common import (
+    RecordEntry,
+    delete_steps,
+    differences,
+    service_load_balancers,
+    short,
+)
 from ecsflow.engines.bootstrap_native import NativeRequest, native_pieces
 from ecsflow.engines.bootstrap_plan import Action, BootstrapPlan, Ref, Step, managed, managed_tags
 from ecsflow.errors import ConfigError, InputError, Problem
@@ -280,7 +286,8 @@ def plan_service_delete(
         for e in entries:
             if e.kind == "cluster":
                 in_use[e.id] = f"still has other services: {names}"
-    steps = delete_steps(port, entries, in_use=in_use)
+    balancers = service_load_balancers(port, port.describe_service(cluster, service))
+    steps = delete_steps(port, entries, in_use=in_use, load_balancers=balancers)
     notes: tuple[str, ...] = ()
     if not entries:
         notes = ("ecsflow created nothing for this service (no record in .ecsflow/bootstrap/)",)

@@ -67,7 +67,7 @@ def install(ctx: SimContext) -> None:
         codepipeline.install(ctx)
         # The find_spec guards exist only while the ECS and CodeDeploy simulators are
         # being built; both packages will be there before release.
-        for name in ("ecsflow.sim.ecs", "ecsflow.sim.codedeploy"):
+        for name in ("ecsflow.sim.ecs", "ecsflow.sim.codedeploy", "ecsflow.sim.provisioning"):
             spec = importlib.util.find_spec(name)
             # A folder without __init__.py yet is a namespace package (origin None).
             if spec is not None and spec.origin is not None:
