@@ -126,7 +126,12 @@ def snapshot(
     d: CodeDeployDeployment, target: EcsTarget | None, task_definition: str | None, *, test: bool
 ) -> DeploymentSnapshot:
     green = target.task_set("Green") if target else None
-    production = green.traffic_weight if green is not None else (100.0 if d.status == "Succeeded" else None)
+    if green is not None:
+        production: float | None = green.traffic_weight
+    elif d.status == "Succeeded":
+        production = 100.0
+    else:
+        production = 0.0 if target is not None else None  # no replacement task set (yet, or any more)
     test_weight: float | None = None
     if test and target is not None:
         allow = target.event("AllowTestTraffic")

@@ -2,7 +2,7 @@
 
 Per poll and deployment: one GetDeployment, plus one GetDeploymentTarget while lifecycle
 events still move (not during the termination wait, where only the status changes). The
-interval is 5 s while a deployment starts, 10 s after, 30 s during the termination wait.
+interval is 5 s while a deployment starts, 15 s after (the boto waiter's pace), 30 s during the termination wait.
 Throttling or a dropped connection skips a poll with a warning; only the deadline ends a
 wait. Credentials are refreshed by the adapter's session (aws/session.py) during long waits.
 
@@ -29,7 +29,7 @@ from ecsflow.ports import Clock
 from ecsflow.ports_codedeploy import CodeDeployDeployment, CodeDeployPort, DeploymentGroup, EcsTarget, target_id
 
 _TRANSIENT = (ThrottledError, AwsConnectionError)
-FAST, FAST_PERIOD, STEADY, TERMINATION_WAIT = 5.0, 60.0, 10.0, 30.0
+FAST, FAST_PERIOD, STEADY, TERMINATION_WAIT = 5.0, 60.0, 15.0, 30.0
 # LifecycleEventStatus -> the stage statuses the reporters share with ECS native stages.
 _STATUS_WORDS = {"InProgress": "IN_PROGRESS", "Succeeded": "SUCCEEDED", "Failed": "FAILED", "Skipped": "SKIPPED"}
 
