@@ -38,7 +38,7 @@ artifacts:
 """
 
 PIPELINES = """
-environments: {{test: {{}}}}
+environments: {{test: {{}}, staging: {{services: {{web: {{service: web-staging}}}}}}}}
 pipelines:
   app:
     triggers:
@@ -65,6 +65,10 @@ pipelines:
       - name: Deploy
         actions:
           - {{name: Deploy, deploy: {{services: [web], tag: "#{{variables.IMAGE_TAG}}"}}}}
+  promote:
+    stages:
+      - name: Promote
+        actions: [{{name: ToStaging, promote: {{from: test, to: staging, tag: staging}}}}]
   release:
     stages:
       - name: Approve
@@ -228,3 +232,21 @@ def test_runs_are_recorded_in_s3_when_configured(run_cli: Any, local_aws: LocalA
     code, shown, _ = cli(run_cli, local_aws, repo, "runs", "show", run_id)
     assert shown["runs"][0]["stages"][0]["actions"][0]["deployed"][0]["service"] == "web"
     assert not (repo / ".ecsflow" / "runs.sqlite").exists()
+
+
+def test_a_promotion_deploys_the_digest_that_runs_in_test_to_staging(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, repo: Path
+) -> None:
+    create_service(local_aws, local_world, "web-staging")
+    code, doc, text = cli(run_cli, local_aws, repo, "run", "app")
+    assert code == ExitCode.OK, text
+    in_test = image_of(local_aws, service(local_aws)["taskDefinition"])
+    assert "@sha256:" in in_test
+    code, doc, text = cli(run_cli, local_aws, repo, "run", "promote")
+    assert code == ExitCode.OK, text
+    (deployed,) = doc["runs"][0]["stages"][0]["actions"][0]["deployed"]
+    assert deployed["environment"] == "staging"
+    in_staging = image_of(local_aws, service(local_aws, "web-staging")["taskDefinition"])
+    assert in_staging.split("@")[1] == in_test.split("@")[1]  # the same digest
+    tagged = local_aws.client("ecr").describe_images(repositoryName="web", imageIds=[{"imageTag": "staging"}])
+    assert tagged["imageDetails"][0]["imageDigest"] == in_test.split("@")[1]

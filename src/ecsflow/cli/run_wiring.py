@@ -28,7 +28,7 @@ from ecsflow.pipeline.actions import ApproveHandler, BuildHandler, CommandHandle
 from ecsflow.pipeline.deploy_action import DeployHandler
 from ecsflow.pipeline.stages import ActionContext, ActionHandler, ActionOutcome, StageRunner
 from ecsflow.pipeline.store import ObjectRunStore, RunStore, SqliteRunStore
-from ecsflow.ports import Clock, SecretsPort, SsmPort
+from ecsflow.ports import Clock, EcrRetagPort, EcsPort, SecretsPort, SsmPort
 
 if TYPE_CHECKING:
     from ecsflow.aws.session import AwsClients
@@ -162,7 +162,28 @@ class RunWiring:
         return _NotYet("one-off ECS task (run: {task: …})")
 
     def _promote_handler(self) -> ActionHandler:
-        return _NotYet("promote")
+        from ecsflow.pipeline.promote_action import PromoteHandler
+
+        return PromoteHandler(
+            config=self.config,
+            engine_for=self._engine,
+            ecs_for=self._ecs,
+            ecr_for=self._ecr,
+            clock=self.clock,
+            base_env=dict(os.environ),
+            actor=_actor(),
+            tool_version=__version__,
+        )
+
+    def _ecs(self, config: ProjectConfig) -> EcsPort:
+        from ecsflow.aws import EcsAdapter
+
+        return EcsAdapter(_clients(self.ctx, config))
+
+    def _ecr(self, config: ProjectConfig) -> EcrRetagPort:
+        from ecsflow.aws import EcrAdapter
+
+        return EcrAdapter(_clients(self.ctx, config))
 
     def runner(self, sink: EventSink) -> StageRunner:
         return StageRunner(
