@@ -144,7 +144,7 @@ class NativeJudge:
         if failed:
             hook = failed[0]
             what = "timed out" if hook.status == "TIMED_OUT" else "failed"
-            return f"lifecycle hook {_hook_name(hook.target_type, hook.target_arn)} {what} ({reason}); {back}"
+            return f"lifecycle {_hook_name(hook.target_type, hook.target_arn)} {what} ({reason}); {back}"
         if d.triggered_alarms:
             return f"alarm {', '.join(d.triggered_alarms)} ({reason}); {back}"
         return f"{reason}; {back}"
