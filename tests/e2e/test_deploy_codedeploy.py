@@ -183,6 +183,10 @@ def test_ready_wait_pauses_then_continue_finishes(run_cli: Any, local_aws: Local
     assert web["outcome"] == "paused"
     assert any("ecsflow continue web" in n for n in web["notes"])
     assert deployment(local_aws, web["deployment_id"])["status"] == "Ready"
+    code, out, _ = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "--output", "json", "status")
+    assert code == ExitCode.OK, out
+    shown = json.loads(out)["services"][0]["codedeploy"]
+    assert shown["running"]["id"] == web["deployment_id"] and shown["running"]["stage"] == "ready wait"
     code, _, _, text = cli(run_cli, local_aws, config, "continue", "web")
     assert code == ExitCode.OK, text
     for _ in range(20):

@@ -11,13 +11,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
+from ecsflow.cli.context import CliContext
 from ecsflow.cli.service_targets import Target
-from ecsflow.config import BaseMode, ServiceConfig
+from ecsflow.config import BaseMode, ProjectConfig, ServiceConfig
 from ecsflow.engines.attach import AttachTarget
 from ecsflow.engines.codedeploy import continue_deployment, last_good_revision, running_deployment, stop_with_rollback
-from ecsflow.engines.codedeploy_judge import judge
+from ecsflow.engines.codedeploy_judge import judge, snapshot
 from ecsflow.engines.codedeploy_prepare import resolve_group
 from ecsflow.engines.codedeploy_wait import CodeDeployWaiter
 from ecsflow.engines.deploy import DeployEngine
@@ -27,11 +30,11 @@ from ecsflow.engines.orchestrator import Orchestrator, RunOptions
 from ecsflow.engines.prepare import DeployRequest
 from ecsflow.engines.rollback_target import find_rollback_target
 from ecsflow.engines.tracking import Tracked
-from ecsflow.errors import OperationFailed
-from ecsflow.events import Message
+from ecsflow.errors import EcsflowError, OperationFailed
+from ecsflow.events import Message, null_sink
 from ecsflow.model import DeploymentResult, Outcome
-from ecsflow.ports import ServiceState
-from ecsflow.ports_codedeploy import CodeDeployPort, DeploymentGroup
+from ecsflow.ports import ServiceState, SystemClock
+from ecsflow.ports_codedeploy import CodeDeployPort, DeploymentGroup, target_id
 
 STOP_TIMEOUT = 900.0  # StopDeployment then traffic back: minutes at most (ready for a slow drain)
 ATTACH_TIMEOUT = 3600.0  # `ecsflow wait` on a running deployment: plus the group's termination wait
@@ -204,3 +207,62 @@ def wait_codedeploy(
         executor = Executor(engine.ecs, engine.clock, engine.sink)
         known += Orchestrator(executor, waiter, engine.clock, engine.sink).follow(tracked)
     return known, rest
+
+
+def codedeploy_status(
+    cli_ctx: CliContext, config: ProjectConfig | None, targets: Sequence[Target], states: Mapping[str, ServiceState]
+) -> dict[str, dict[str, Any]]:
+    """``ecsflow status``: the running CodeDeploy deployment of each CODE_DEPLOY service (key ->
+    id, status, stage, production traffic on the new revision). One GetDeploymentGroup per such
+    service (the group remembered or configured), plus GetDeployment and GetDeploymentTarget
+    only while a deployment runs."""
+    wanted = [t for t in targets if (s := states.get(t.key)) is not None and s.controller == "CODE_DEPLOY"]
+    if not wanted:
+        return {}
+    from ecsflow.aws import AwsClients, AwsSettings
+    from ecsflow.aws.codedeploy import CodeDeployAdapter
+    from ecsflow.factory import group_memo
+
+    defaults = config.defaults if config else None
+    port = CodeDeployAdapter(
+        AwsClients(
+            AwsSettings(
+                region=cli_ctx.region or (defaults.region if defaults else None),
+                profile=cli_ctx.profile or (defaults.profile if defaults else None),
+                endpoint_url=cli_ctx.endpoint_url,
+            )
+        )
+    )
+    memo = group_memo(config)
+    out: dict[str, dict[str, Any]] = {}
+    for t in wanted:
+        try:
+            group = resolve_group(port, memo, _config(t), null_sink, SystemClock())
+            d = running_deployment(port, group)
+        except EcsflowError as exc:
+            out[t.key] = {"error": exc.message}
+            continue
+        entry: dict[str, Any] = {"application": group.application, "deployment_group": group.name, "running": None}
+        if d is not None:
+            target = port.get_target(d.id, target_id(t.cluster, t.service))
+            snap = snapshot(d, target, None, test=group.test_listener)
+            entry["running"] = {
+                "id": d.id,
+                "status": d.status,
+                "stage": snap.stage,
+                "production_traffic": snap.traffic.production,
+            }
+        out[t.key] = entry
+    return out
+
+
+def status_lines(entry: Mapping[str, Any]) -> list[str]:
+    if "error" in entry:
+        return [f"  codedeploy: {entry['error']}"]
+    where = f"{entry['application']}/{entry['deployment_group']}"
+    running = entry.get("running")
+    if not running:
+        return [f"  codedeploy {where}: no deployment running"]
+    weight = running.get("production_traffic")
+    traffic = f", production {weight:.0f}% on the new revision" if weight is not None else ""
+    return [f"  codedeploy {where}: {running['id']} {running['status']} ({running['stage']}{traffic})"]

@@ -58,10 +58,23 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
                 state=states.get((t.cluster, t.service)),
             )
         )
+    from ecsflow.cli.codedeploy_verbs import codedeploy_status, status_lines
+
+    # CODE_DEPLOY services: the CodeDeploy deployment that runs, if any.
+    by_key = {t.key: states[(t.cluster, t.service)] for t in targets if (t.cluster, t.service) in states}
+    codedeploy = codedeploy_status(ctx, config, targets, by_key)
     view = View(ctx, masker=masker)
     render_status(view, results)
+    for key, entry in codedeploy.items():
+        view.line()
+        view.line(f"{key}:", style="bold")
+        for line in status_lines(entry):
+            view.line(line)
     drifted = [s for s in results if s.drifted]
-    view.document({"services": [status_payload(s) for s in results], "drift": bool(drifted)})
+    payloads = [
+        {**status_payload(s), **({"codedeploy": codedeploy[s.key]} if s.key in codedeploy else {})} for s in results
+    ]
+    view.document({"services": payloads, "drift": bool(drifted)})
     if drifted:
         names = ", ".join(s.key for s in drifted)
         view.line(f"drift in {len(drifted)} service(s): {names}", style="bold yellow")
