@@ -48,6 +48,7 @@ VERBS: dict[str, str] = {
     "synth": "ecsflow.cli.synth:synth",
     "bootstrap": "ecsflow.cli.bootstrap:bootstrap",
     "init": "ecsflow.cli.init:init",
+    "package": "ecsflow.cli.package:package",
     "demo": "ecsflow.cli.demo:demo",
 }
 
