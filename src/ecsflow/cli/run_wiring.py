@@ -26,12 +26,13 @@ from ecsflow.engines.deploy import DeployEngine
 from ecsflow.events import EventSink
 from ecsflow.pipeline.actions import ApproveHandler, BuildHandler, CommandHandler, Prompt
 from ecsflow.pipeline.deploy_action import DeployHandler
-from ecsflow.pipeline.stages import ActionContext, ActionHandler, ActionOutcome, StageRunner
+from ecsflow.pipeline.stages import ActionHandler, StageRunner
 from ecsflow.pipeline.store import ObjectRunStore, RunStore, SqliteRunStore
 from ecsflow.ports import Clock, EcrRetagPort, EcsPort, SecretsPort, SsmPort
 
 if TYPE_CHECKING:
     from ecsflow.aws.session import AwsClients
+    from ecsflow.pipeline.task_action import TaskRunPort
 
 RUNS_DIR = ".ecsflow/runs"  # artifacts of each run, next to ecsflow.yml
 RESUME_HINT = "resume with `ecsflow run --resume {run_id} --approve {stage}`"
@@ -75,16 +76,6 @@ def _prompt(ctx: CliContext) -> Prompt | None:
         return bool(click.confirm(f"\n{question}", default=False))
 
     return ask
-
-
-class _NotYet:
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __call__(self, ctx: ActionContext) -> ActionOutcome:
-        from ecsflow.errors import OperationFailed
-
-        raise OperationFailed(f"{ctx.where}: {self.what} actions are not available in this ecsflow yet")
 
 
 class RunWiring:
@@ -159,7 +150,14 @@ class RunWiring:
         return SecretsAdapter(_clients(self.ctx, self.config))
 
     def _task_handler(self) -> ActionHandler:
-        return _NotYet("one-off ECS task (run: {task: …})")
+        from ecsflow.pipeline.task_action import TaskHandler
+
+        return TaskHandler(config=self.config, tasks_for=self._tasks, clock=self.clock)
+
+    def _tasks(self, config: ProjectConfig) -> TaskRunPort:
+        from ecsflow.aws.tasks import EcsTaskRunner
+
+        return EcsTaskRunner(_clients(self.ctx, config))
 
     def _promote_handler(self) -> ActionHandler:
         from ecsflow.pipeline.promote_action import PromoteHandler
