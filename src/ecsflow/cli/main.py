@@ -38,6 +38,7 @@ VERBS: dict[str, str] = {
     "status": "ecsflow.cli.status:status",
     "deploy": "ecsflow.cli.deploy:deploy",
     "wait": "ecsflow.cli.wait:wait",
+    "continue": "ecsflow.cli.continue_:continue_",
     "promote": "ecsflow.cli.promote:promote_cmd",
     "diff": "ecsflow.cli.diff:diff",
     "revisions": "ecsflow.cli.revisions:revisions",
