@@ -3,6 +3,7 @@ fail-fast, approvals with and without --approve, variables between actions, resu
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ecsflow.pipeline.stages import (
     RunRequest,
     StageRunner,
 )
-from ecsflow.pipeline.store import MemoryRunStore, SqliteRunStore
+from ecsflow.pipeline.store import MemoryRunStore, ObjectRunStore, SqliteRunStore
 from ecsflow.pipeline.variables import pipeline_variables
 from fakes import FakeClock
 
@@ -258,3 +259,33 @@ def test_sqlite_store_round_trips_and_lists_newest_first(tmp_path: Path) -> None
     again = SqliteRunStore(tmp_path / ".ecsflow" / "runs.sqlite")  # a new process reads the same file
     assert again.list(limit=1) == [second]
     assert RunRecord.from_json(first.to_json()) == first
+
+
+class FakeObjects:
+    """A bucket in memory, with S3's lexicographic listing."""
+
+    def __init__(self) -> None:
+        self.location = "s3://bucket/prefix"
+        self.docs: dict[str, dict[str, object]] = {}
+
+    def put(self, key: str, document: dict[str, object]) -> None:
+        self.docs[key] = json.loads(json.dumps(document))  # what a JSON object store gives back
+
+    def get(self, key: str) -> dict[str, object] | None:
+        return self.docs.get(key)
+
+    def keys(self, folder: str) -> list[str]:
+        return sorted(k for k in self.docs if k.startswith(folder))
+
+
+def test_object_store_keeps_one_json_object_per_run(tmp_path: Path) -> None:
+    clock = FakeClock()
+    objects = FakeObjects()
+    store = ObjectRunStore(objects)
+    r, _, _ = runner(tmp_path, Recorder(clock), clock, store=store)
+    first = r.run(RunRequest(pipeline(THREE_STAGES), {}))
+    second = r.run(RunRequest(pipeline(THREE_STAGES, name="q"), {}))
+    assert sorted(objects.docs) == ["runs/p/run-1.json", "runs/q/run-2.json"]
+    assert store.get("run-2") == second and store.get("nope") is None
+    assert store.list() == [second, first]
+    assert store.list("p") == [first]
