@@ -7,7 +7,8 @@ Artifacts are read the way CodePipeline's deploy actions read them (AWS-SEMANTIC
 * ``imageDetail.json``: an ECR source's image, what CodeDeployToECS takes; its ``ImageURI``
   fills an ``<IMAGE1_NAME>`` placeholder, or the container whose repository matches;
 * ``task_definition:`` a ``taskdef.json`` in an input artifact replaces the service's template
-  (CodeDeployToECS's ``TaskDefinitionTemplatePath``), ``appspec:`` an AppSpec (checked).
+  (CodeDeployToECS's ``TaskDefinitionTemplatePath``), ``appspec:`` an AppSpec the same way
+  (``AppSpecTemplatePath``; it becomes the service's ``codedeploy.appspec``).
 
 Where the formats differ ecsflow converts instead of failing as CodePipeline does: an
 ``imageDetail.json`` can deploy a rolling service, ``imagedefinitions.json`` a blue/green one.
@@ -28,6 +29,7 @@ from ecsflow.artifacts.imagedefs import parse_image_definitions
 from ecsflow.artifacts.imagedetail import parse_image_detail
 from ecsflow.artifacts.taskdef import parse_task_definition
 from ecsflow.config import ProjectConfig
+from ecsflow.config.codedeploy import CodeDeployConfig
 from ecsflow.config.pipelines import DEFAULT_IMAGE_DEFINITIONS, DeployAction
 from ecsflow.engines.deploy import DeployEngine
 from ecsflow.engines.images import ImageInputs
@@ -206,6 +208,12 @@ class DeployHandler:
         if inputs.task_definition is not None:
             # CodeDeployToECS registers the artifact's taskdef.json, not a file in the repository.
             services = tuple(replace(s, task_definition=str(inputs.task_definition)) for s in services)
+        if inputs.appspec is not None:
+            # ... and the artifact's AppSpec (AppSpecTemplatePath), for CODE_DEPLOY services.
+            services = tuple(
+                replace(s, codedeploy=replace(s.codedeploy or CodeDeployConfig(), appspec=str(inputs.appspec)))
+                for s in services
+            )
         given = {c for c, _ in extra.items()}
         pairs = [(c, i) for c, i in inputs.images if c not in given] + list(extra.items())
         groups = [tuple(g) for g in config.groups(list(keys))]
