@@ -2,7 +2,10 @@
 
 Per poll and deployment: one GetDeployment, plus one GetDeploymentTarget while lifecycle
 events still move (not during the termination wait, where only the status changes). The
-interval is 5 s while a deployment starts, 15 s after (the boto waiter's pace), 30 s during the termination wait.
+interval is 5 s while a deployment starts, 15 s after (the boto waiter's pace), 30 s while
+production traffic shifts by a canary or linear configuration (weights move at most once
+a minute), and during the termination wait it sleeps until the wait should end (at most
+60 s at a time), then looks every 2 s.
 Throttling or a dropped connection skips a poll with a warning; only the deadline ends a
 wait. Credentials are refreshed by the adapter's session (aws/session.py) during long waits.
 
@@ -29,7 +32,7 @@ from ecsflow.ports import Clock
 from ecsflow.ports_codedeploy import CodeDeployDeployment, CodeDeployPort, DeploymentGroup, EcsTarget, target_id
 
 _TRANSIENT = (ThrottledError, AwsConnectionError)
-FAST, FAST_PERIOD, STEADY, TERMINATION_WAIT = 5.0, 60.0, 15.0, 30.0
+FAST, FAST_PERIOD, STEADY, SHIFTING, TERMINATION_WAIT, FINISHING = 5.0, 60.0, 15.0, 30.0, 60.0, 2.0
 # LifecycleEventStatus -> the stage statuses the reporters share with ECS native stages.
 _STATUS_WORDS = {"InProgress": "IN_PROGRESS", "Succeeded": "SUCCEEDED", "Failed": "FAILED", "Skipped": "SKIPPED"}
 
@@ -43,6 +46,8 @@ class _Progress:
     stopped_by_us: str | None = None
     continued: bool = False
     termination_wait: bool = False
+    termination_ends: float | None = None  # when the termination wait should end (AfterAllowTraffic's end + wait)
+    shifting: bool = False  # AllowTraffic in progress: weights move at most once a minute
 
 
 def reached(point: StopPoint, d: CodeDeployDeployment, target: EcsTarget | None) -> bool:
@@ -123,9 +128,15 @@ class CodeDeployWaiter:
                 if e.status != "Pending" and p.events.get(e.name) != e.status:
                     p.events[e.name] = e.status
                     self.sink(StageReached(now, t.key, e.name, _STATUS_WORDS.get(e.status, e.status.upper())))
+        if target is not None:
+            allow = target.event("AllowTraffic")
+            p.shifting = allow is not None and allow.status == "InProgress"
         if d.termination_wait_started and not p.termination_wait and not d.final:
             p.termination_wait = True
             minutes = p.group.termination_wait_minutes
+            after = target.event("AfterAllowTraffic") if target else None
+            began = after.ended_at if after is not None and after.ended_at else now
+            p.termination_ends = began + minutes * 60.0
             self.sink(StageReached(now, t.key, "termination wait", "IN_PROGRESS"))
             self.sink(
                 Message(
@@ -298,8 +309,13 @@ class CodeDeployWaiter:
             p = self._progress[t.key]
             if now - t.started_at < FAST_PERIOD:
                 intervals.append(FAST)
-            elif p.termination_wait:
-                intervals.append(TERMINATION_WAIT)
+            elif p.termination_wait and p.termination_ends is not None:
+                # Nothing to show until the wait ends: sleep to its end (at most a minute at a
+                # time, for a continue or stop by someone else), then look again quickly.
+                left = p.termination_ends - now
+                intervals.append(min(left, TERMINATION_WAIT) if left > FINISHING else FINISHING)
+            elif p.shifting:
+                intervals.append(SHIFTING)
             else:
                 intervals.append(STEADY)
         until_deadline = min(t.deadline for t in self.active.values()) - now
