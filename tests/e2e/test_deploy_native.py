@@ -320,3 +320,16 @@ def test_stop_point_on_a_rolling_service_is_refused_before_any_change(
     assert code == ExitCode.FAILED, text
     assert "need a blue/green strategy" in text
     assert not calls(local_aws).get("ecs:UpdateService")
+
+
+def test_a_gate_hook_left_by_an_interrupted_deploy_goes_with_the_next_deploy(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    from ecsflow.engines.native_setup import gate_hook
+
+    create_native_service(local_aws, local_world, BLUE_GREEN, hooks=[gate_hook("POST_TEST_TRAFFIC_SHIFT")])
+    config = project(local_aws, local_world, tmp_path)
+    code, web, text, _ = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    assert web["outcome"] == "succeeded", "not held at the stale gate"
+    assert not service(local_aws)["deploymentConfiguration"].get("lifecycleHooks")

@@ -46,8 +46,9 @@ def needs_service_view(current: str, override: str | None, gate: Gate | None) ->
     ``current`` is ``strategy.strategy_of`` the live service (a strategy, or the controller)."""
     if current in _CONTROLLERS:
         return False
+    # Native services always: an ecsflow gate hook left by an interrupted deploy must go.
     switch = override not in (None, "auto") and STRATEGIES.get(str(override)) != current
-    return switch or bool(gate and gate.active)
+    return current in NATIVE_STRATEGIES or switch or bool(gate and gate.active)
 
 
 def plan_native(
