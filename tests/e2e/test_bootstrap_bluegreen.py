@@ -188,7 +188,7 @@ def test_service_created_with_a_native_strategy_deploys_linear(
     code, doc, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--yes")
     assert code == ExitCode.OK and mutations(local_aws) == {}, text
     deploy(run_cli, local_aws, config, "v2")
-    code, doc, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--delete", "--yes")
+    code, _, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--delete", "--yes")
     assert code == ExitCode.OK, text
     assert "web-tg-alt" not in group_names(local_aws)
     assert "web-tg" in group_names(local_aws), "the user's target group stays"

@@ -67,7 +67,9 @@ def test_create_deploy_rerun_delete_rolling(
 
     # deploy works on what bootstrap created
     push(local_aws, "v2")
-    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "deploy", "web", "--tag", "v2")
+    code, out, err = run_cli(
+        "--endpoint-url", local_aws.endpoint_url, "-c", str(config), "deploy", "web", "--tag", "v2"
+    )
     assert code == ExitCode.OK, out + err
     assert ":v2@sha256:" in json.dumps(
         local_aws.client("ecs").describe_task_definition(taskDefinition=describe(local_aws)["taskDefinition"])

@@ -60,9 +60,9 @@ PROBE = textwrap.dedent(
             ]
             for n in ("blue", "green")
         ]
-        listener = elb.create_listener(
-            LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": groups[0]}]
-        )["Listeners"][0]["ListenerArn"]
+        forward = [{"Type": "forward", "TargetGroupArn": groups[0]}]
+        listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=forward)
+        listener = listener["Listeners"][0]["ListenerArn"]
         elb.modify_listener(ListenerArn=listener, DefaultActions=[{"Type": "forward", "TargetGroupArn": groups[1]}])
         green = elb.describe_target_groups(TargetGroupArns=[groups[1]])["TargetGroups"][0]
         out["green_load_balancers_after_modify"] = green["LoadBalancerArns"]
@@ -111,9 +111,7 @@ def test_local_aws_deletes_applications_and_groups(local_aws: LocalAWS) -> None:
     assert err.value.response["Error"]["Code"] == "ApplicationDoesNotExistException"
 
 
-@pytest.mark.parametrize(
-    "policy", ["AWSCodeDeployRoleForECS", "AmazonECSInfrastructureRolePolicyForLoadBalancers"]
-)
+@pytest.mark.parametrize("policy", ["AWSCodeDeployRoleForECS", "AmazonECSInfrastructureRolePolicyForLoadBalancers"])
 def test_local_aws_has_the_managed_policies_bootstrap_attaches(local_aws: LocalAWS, policy: str) -> None:
     iam = local_aws.client("iam")
     iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")

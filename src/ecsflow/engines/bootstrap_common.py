@@ -137,7 +137,8 @@ def _forwarded_to(port: ProvisionPort, group_arn: str, going: set[str], load_bal
             if arn in going:
                 continue
             if forwards_to(listener, group_arn):
-                return f"listener {arn.rsplit('/', 3)[-3]}:{listener.get('Port')} forwards to it: point it back, then re-run"
+                where = f"{arn.rsplit('/', 3)[-3]}:{listener.get('Port')}"
+                return f"listener {where} forwards to it: point it back, then re-run"
             for rule in port.rules(arn):
                 if str(rule["RuleArn"]) not in going and not rule.get("IsDefault") and forwards_to(rule, group_arn):
                     return f"a rule of listener port {listener.get('Port')} forwards to it: change it, then re-run"
