@@ -187,6 +187,7 @@ def test_service_created_with_a_native_strategy_deploys_linear(
     local_aws.reset_calls()
     code, doc, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--yes")
     assert code == ExitCode.OK and mutations(local_aws) == {}, text
+    assert {s["action"] for s in doc["plan"]["steps"]} == {"unchanged"}
     deploy(run_cli, local_aws, config, "v2")
     code, _, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--delete", "--yes")
     assert code == ExitCode.OK, text
