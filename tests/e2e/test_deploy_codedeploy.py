@@ -201,8 +201,9 @@ def test_until_test_traffic_returns_at_the_ready_wait(run_cli: Any, local_aws: L
     config = write_project(tmp_path)
     until = ("--until", "test-traffic")
     code, web, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE, *until)
-    assert code == ExitCode.PAUSED, text
-    assert "test traffic is on the new revision" in web["reason"]
+    assert code == ExitCode.OK, text
+    assert web["outcome"] == "reached" and "test traffic is on the new revision" in web["reason"]
+    assert any("ecsflow continue web" in n for n in web["notes"])
     assert deployment(local_aws, web["deployment_id"])["status"] == "Ready"
 
 

@@ -217,9 +217,10 @@ class CodeDeployWaiter:
             return None
         if not reached(until, d, target):
             return None
-        held = d.status == "Ready" or (until is StopPoint.BAKE and d.termination_wait_started)
-        outcome = Outcome.PAUSED if held else Outcome.REACHED
-        return Verdict(outcome, f"{until.words} ({t.deployment_id} {'waits' if held else 'goes on'})")
+        # Reached, exit 0, as for every strategy (engines/gates.py); the notes say what waits.
+        # (A ready wait met *without* --until is "paused": the group's own hold, judged below.)
+        held = d.status == "Ready"
+        return Verdict(Outcome.REACHED, f"{until.words} ({t.deployment_id} {'waits' if held else 'goes on'})")
 
     def _judge(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
         if d.status == "Ready" and (p.continued or p.stopped_by_us):
@@ -252,6 +253,13 @@ class CodeDeployWaiter:
                     f"without a continue, CodeDeploy stops {t.deployment_id} {group.ready_wait_minutes} min "
                     "after the ready wait began"
                 )
+        elif verdict.outcome is Outcome.REACHED and d is not None and d.status == "Ready":
+            notes.append(f"it waits at the ready wait: ecsflow continue {t.key}   roll back: ecsflow rollback {t.key}")
+        elif verdict.outcome is Outcome.REACHED and d is not None and d.termination_wait_started and not d.final:
+            notes.append(
+                f"the original task set is terminated when the termination wait ends: ecsflow continue {t.key} "
+                f"ends it now, ecsflow rollback {t.key} moves traffic back, ecsflow wait {t.key} follows it"
+            )
         elif verdict.outcome is Outcome.REACHED:
             notes.append(
                 f"{t.deployment_id} goes on in CodeDeploy: ecsflow wait {t.key}   roll back: ecsflow rollback {t.key}"

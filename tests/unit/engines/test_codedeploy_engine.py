@@ -88,10 +88,11 @@ def test_ready_wait_pauses_with_the_continue_command(w: CodeDeployWorld) -> None
     assert not w.cd.continued and not w.cd.stopped
 
 
-def test_until_bake_pauses_at_the_termination_wait(w: CodeDeployWorld) -> None:
+def test_until_bake_returns_at_the_termination_wait(w: CodeDeployWorld) -> None:
     _, (result,) = w.deploy(options=RunOptions(gate=Gate(until=StopPoint.BAKE)))
-    assert result.outcome is Outcome.PAUSED
+    assert result.outcome is Outcome.REACHED and result.exit_code is ExitCode.OK
     assert "bake" in result.reason
+    assert "ecsflow continue web ends it now" in result.notes[0]
     # 5 s polls for the first minute, then 15 s: the termination wait begins 360 s in.
     assert w.cd.calls["get_deployment"] <= 60 / 5 + 300 / 15 + 1
 
@@ -100,6 +101,15 @@ def test_until_production_traffic_is_reached_and_goes_on(w: CodeDeployWorld) -> 
     _, (result,) = w.deploy(options=RunOptions(gate=Gate(until=StopPoint.PRODUCTION_TRAFFIC)))
     assert result.outcome is Outcome.REACHED and result.exit_code is ExitCode.OK
     assert any("ecsflow wait web" in n for n in result.notes)
+
+
+def test_until_test_traffic_at_a_ready_wait_is_reached_and_says_what_waits(w: CodeDeployWorld) -> None:
+    w.cd.add_group(ready_action="STOP_DEPLOYMENT", ready_wait_minutes=30)
+    w.cd.script = ready_wait()
+    _, (result,) = w.deploy(options=RunOptions(gate=Gate(until=StopPoint.TEST_TRAFFIC)))
+    assert result.outcome is Outcome.REACHED and result.exit_code is ExitCode.OK
+    assert "it waits at the ready wait: ecsflow continue web" in result.notes[0]
+    assert not w.cd.continued
 
 
 def test_test_command_passes_at_the_ready_wait_then_continues(w: CodeDeployWorld) -> None:
