@@ -172,3 +172,8 @@ class ServiceDeploymentPort(Protocol):
     def stop(self, arn: str, stop_type: str = "ROLLBACK") -> None:
         """StopServiceDeployment (§6.6)."""
         ...
+
+    def listener_url(self, arn: str) -> str | None:
+        """``scheme://load-balancer-dns:port`` of an ALB listener rule's listener, or of an NLB
+        listener; ``None`` when it cannot be read (ELB DescribeListeners / DescribeLoadBalancers)."""
+        ...

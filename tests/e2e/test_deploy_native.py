@@ -193,12 +193,16 @@ def test_test_command_that_passes_continues_to_success(
     create_native_service(local_aws, local_world, CANARY)
     config = project(local_aws, local_world, tmp_path)
     marker = tmp_path / "ran.txt"
-    command = f'echo "testing $ECSFLOW_SERVICE at $ECSFLOW_STOP_POINT via $ECSFLOW_TEST_LISTENER" > {marker}; echo ok'
+    command = (
+        f'echo "testing $ECSFLOW_SERVICE at $ECSFLOW_STOP_POINT via $ECSFLOW_TEST_LISTENER" > {marker}; '
+        f'echo "$ECSFLOW_TEST_URL" >> {marker}; echo ok'
+    )
     code, web, text, docs = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--test-command", command)
     assert code == ExitCode.OK, text
     assert web["outcome"] == "succeeded"
-    ran = marker.read_text()
+    ran, url = marker.read_text().splitlines()
     assert ran.startswith("testing web at test-traffic via arn:aws:elasticloadbalancing:"), ran
+    assert url.startswith("http://web-") and url.endswith(".elb.amazonaws.com:8080"), url
     output = [d["line"] for d in docs if d.get("event") == "command_output"]
     assert output == ["ok"]
     assert not service(local_aws)["deploymentConfiguration"].get("lifecycleHooks")

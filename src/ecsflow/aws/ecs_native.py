@@ -12,6 +12,7 @@ from typing import Any
 
 from ecsflow.aws.ecs_parse import epoch
 from ecsflow.aws.session import AwsClients
+from ecsflow.errors import EcsflowError
 from ecsflow.lifecycle import (
     GATE_MARKER,
     ONGOING,
@@ -80,6 +81,35 @@ class ServiceDeploymentsAdapter:
 
     def stop(self, arn: str, stop_type: str = "ROLLBACK") -> None:
         self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType=stop_type)
+
+    def listener_url(self, arn: str) -> str | None:
+        listener = listener_of(arn)
+        if listener is None:
+            return None
+        try:
+            found = self._aws.call("elbv2", "describe_listeners", ListenerArns=[listener]).get("Listeners") or []
+            if not found:
+                return None
+            lb_arn = found[0].get("LoadBalancerArn")
+            lbs = self._aws.call("elbv2", "describe_load_balancers", LoadBalancerArns=[lb_arn]).get("LoadBalancers")
+        except EcsflowError:
+            return None  # the URL is a convenience for the test command; never fail the deploy for it
+        if not lbs or not lbs[0].get("DNSName"):
+            return None
+        protocol = str(found[0].get("Protocol") or "HTTP").lower()
+        return f"{protocol}://{lbs[0]['DNSName']}:{found[0].get('Port')}"
+
+
+def listener_of(arn: str) -> str | None:
+    """The listener ARN of an ALB listener rule ARN (``…:listener-rule/app/N/LB/L/R`` →
+    ``…:listener/app/N/LB/L``), or the ARN itself when it names a listener (NLB)."""
+    if ":listener/" in arn:
+        return arn
+    if ":listener-rule/" not in arn:
+        return None
+    head, _, path = arn.partition(":listener-rule/")
+    parts = path.split("/")
+    return f"{head}:listener/{'/'.join(parts[:-1])}" if len(parts) >= 5 else None
 
 
 def settings(config: Mapping[str, Any] | None) -> NativeSettings:

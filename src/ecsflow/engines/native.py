@@ -199,6 +199,7 @@ class NativeJudge:
             point=point,
             task_definition=t.task_definition,
             test_listener=listener,
+            test_url=self.port.listener_url(listener) if listener else None,
         )
         runner = self.tests
         if runner is None:

@@ -74,6 +74,9 @@ class FakeNative:
     def stop(self, arn: str, stop_type: str = "ROLLBACK") -> None:
         self.calls.append(("stop", stop_type))
 
+    def listener_url(self, arn: str) -> str | None:
+        return "http://web-test.example.com:8080" if arn == TEST_RULE else None
+
 
 class FakeTests:
     def __init__(self, code: int, lines: tuple[str, ...] = ()) -> None:
@@ -267,6 +270,7 @@ def test_passing_test_command_continues_and_the_gate_hook_goes() -> None:
     [(command, env, _)] = tests.ran
     assert command == "./smoke.sh"
     assert env["ECSFLOW_TEST_LISTENER"] == TEST_RULE
+    assert env["ECSFLOW_TEST_URL"] == "http://web-test.example.com:8080"
     assert env["ECSFLOW_STOP_POINT"] == "test-traffic"
     assert env["ECSFLOW_DEPLOYMENT_ID"] == "ecs-svc/1"
     assert ("configure", {"lifecycleHooks": []}) in port.calls
