@@ -10,8 +10,10 @@ Cases (``CASES``; adding a strategy is one entry):
 
 * ECS native ``BLUE_GREEN`` (bake 5 min), ``LINEAR`` (20 % steps, 1 min apart, bake 5 min),
   ``CANARY`` (10 % for 5 min, bake 5 min) on an ALB with production and test listener rules;
-* CodeDeploy ``CodeDeployDefault.ECSCanary10Percent5Minutes`` (termination wait 5 min),
-  second deploy (the deployment group is remembered, so no discovery calls).
+* CodeDeploy ``CodeDeployDefault.ECSCanary10Percent5Minutes``, ``…ECSAllAtOnce`` and
+  ``…ECSLinear10PercentEvery1Minutes`` (termination wait 5 min), second deploy (the
+  deployment group is remembered, so no discovery calls). ``benchmarks/bluegreen_codedeploy.py``
+  measures the same with the manual clock, where ecsflow's own poll intervals set the count.
 
 Run: ``.venv/bin/python benchmarks/bluegreen.py [--json]``.
 """
@@ -97,6 +99,12 @@ CASES = [
         ),
     ),
     Case("CodeDeploy ECSCanary10Percent5Minutes", codedeploy("CodeDeployDefault.ECSCanary10Percent5Minutes"), True),
+    Case("CodeDeploy ECSAllAtOnce", codedeploy("CodeDeployDefault.ECSAllAtOnce"), True),
+    Case(
+        "CodeDeploy ECSLinear10PercentEvery1Minutes",
+        codedeploy("CodeDeployDefault.ECSLinear10PercentEvery1Minutes"),
+        True,
+    ),
 ]
 
 
