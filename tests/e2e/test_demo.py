@@ -38,18 +38,23 @@ def test_demo_acts_behave_as_expected(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     final = lines[-1]
     assert final["ok"] is True
-    assert [(a["act"], a["ok"]) for a in final["demo"]] == [(n, True) for n in range(1, 6)]
+    assert [(a["act"], a["ok"]) for a in final["demo"]] == [(n, True) for n in range(1, 9)]
     acts = {a["act"]: a["actual"] for a in final["demo"]}
     assert acts[2].startswith("succeeded")
     assert acts[3].startswith("rolled_back") and "would exit 4" in acts[3]
     assert acts[4] == "web is steady on web:2, drift: none"
     assert acts[5] == "newest first: rolled back, succeeded, succeeded"
+    # The pipeline acts in a throwaway Git repository: what each change triggers, and a promotion.
+    assert acts[6] == "app Succeeded"
+    assert acts[7] == "taskdef Succeeded"
+    assert acts[8].startswith("promote Succeeded; test and staging run sha256:")
     # The deploy acts report through the usual JSON lines: events, then a result object each.
     results = [line["result"] for line in lines if "result" in line and "event" not in line]
     assert [r["services"][0]["outcome"] for r in results] == ["succeeded", "rolled_back"]
     assert results[1]["exit_code"] == 4
     assert results[1]["services"][0]["failures"], "the rollback names the failing tasks"
     assert (tmp_path / "project" / "ecsflow.yml").exists()
+    assert (tmp_path / "project" / ".ecsflow" / "runs.sqlite").exists()  # the runs are recorded
 
 
 def test_demo_refuses_an_endpoint_that_is_not_a_local_aws(tmp_path: Path) -> None:

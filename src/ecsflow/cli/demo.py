@@ -3,8 +3,11 @@
 Acts: (1) create the example world (cluster, ECR repository, a running service ``web``),
 (2) deploy a new image (succeeds), (3) deploy a broken image (the circuit breaker rolls
 it back; ecsflow says so, with the reason and the exit code it would return), (4)
-``status``, (5) ``history``. The demo exits 0 when every act behaved as expected, the
-rollback of act 3 included, and 1 otherwise.
+``status``, (5) ``history``, then pipelines in a throwaway Git repository (``demo_pipeline.py``):
+(6) a code change runs the app pipeline (build → deploy), (7) a task definition change runs
+only the taskdef pipeline, (8) a promotion from test to staging deploys the same digest.
+The demo exits 0 when every act behaved as expected, the rollback of act 3 included, and 1
+otherwise.
 
 The local AWS runs in this process with a clock ``--speed`` times faster than real time
 (no network, no account), unless ``--endpoint-url`` names one already running.
@@ -22,6 +25,7 @@ from typing import Any
 import click
 
 from ecsflow.cli.context import CliContext, get_context
+from ecsflow.cli.demo_pipeline import PIPELINE_ACTS, pipeline_steps
 from ecsflow.cli.demo_project import LocalEndpoint, deploy_act, open_endpoint, write_project
 from ecsflow.cli.output.view import View
 from ecsflow.errors import ExitCode
@@ -58,6 +62,8 @@ def demo(speed: float, keep_dir: str | None) -> int:
     3. deploy web:broken              → tasks fail, the circuit breaker rolls back,
                                         ecsflow reports ROLLED BACK (exit code 4)
     4. ecsflow status                 5. ecsflow history
+    6-8. pipelines in a Git repository: a code change runs build → deploy, a task definition
+         change runs only its pipeline, a promotion test → staging deploys the same digest
     """
     ctx = get_context()
     view = View(ctx)
@@ -76,6 +82,7 @@ def demo(speed: float, keep_dir: str | None) -> int:
         ),
         Act("ecsflow status", "web runs the v2 revision, no drift"),
         Act("ecsflow history", "rolled back, succeeded, succeeded (newest first)"),
+        *(Act(title, expected, intro) for title, expected, intro in PIPELINE_ACTS),
     ]
     _banner(view, speed, ctx)
     if ctx.endpoint_url is None:
@@ -95,6 +102,7 @@ def _run_acts(ctx: CliContext, view: View, endpoint: LocalEndpoint, folder: Path
         lambda: _deploy(ctx, endpoint, folder, "broken", Outcome.ROLLED_BACK),
         lambda: _status(ctx, view, endpoint, folder),
         lambda: _history(view, endpoint),
+        *pipeline_steps(ctx, endpoint, folder),  # acts 6-8: cli/demo_pipeline.py
     ]
     for n, (act, step) in enumerate(zip(acts, steps, strict=True), 1):
         _heading(view, n, act.title)

@@ -107,7 +107,7 @@ def run(
     change = None
     source_revision = None
     if from_rev is not None:
-        selected, change, source_revision = _triggered(config, repo_dir, pipelines, from_rev, to_rev, branch, tag)
+        selected, change, source_revision = triggered(config, repo_dir, pipelines, from_rev, to_rev, branch, tag)
     elif pipelines:
         selected = [_pipeline(config, name) for name in dict.fromkeys(pipelines)]
         source_revision = _head(repo_dir)
@@ -181,14 +181,14 @@ def _head(repo: Path) -> str | None:
         return None
 
 
-def _triggered(
+def triggered(
     config: ProjectConfig,
     repo: Path,
     names: tuple[str, ...],
     from_rev: str,
     to_rev: str,
-    branch: str | None,
-    tag: str | None,
+    branch: str | None = None,
+    tag: str | None = None,
 ) -> tuple[list[PipelineConfig], str, str]:
     """The pipelines the change from..to triggers (``ecsflow changes``' decision), or the named ones."""
     from ecsflow.cli.changes import git_event

@@ -86,6 +86,7 @@ class RunWiring:
         root: Path,
         approvals: Collection[str],
         store: RunStore,
+        clock: Clock | None = None,
     ) -> None:
         self.ctx = ctx
         self.config = config
@@ -93,7 +94,7 @@ class RunWiring:
         self.approvals = approvals
         self.store = store
         self.masker = Masker(config.defaults.secret_pattern)
-        self.clock = _clock(ctx)
+        self.clock = clock or _clock(ctx)
 
     def reporter(self) -> Reporter:
         # Plain lines on a terminal too: a live view and an approval prompt cannot share the screen.
