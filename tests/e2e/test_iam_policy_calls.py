@@ -1,0 +1,140 @@
+"""The policies of ``ecsflow iam-policy`` allow what the commands actually call, and little more.
+
+Each scenario runs real commands in-process against the local AWS. The operations are
+taken from the local AWS's per-operation call counts (docs/local.md) and, with their
+parameters, from a recorder around ecsflow's one AWS entry point; the two must agree.
+Each call becomes the IAM requests AWS authorizes for it (``iam_proof.requests_for``), and
+the policy generated for the same configuration must allow every one of them. Conversely,
+every action in the policy must have been called in the scenarios of its use, or be listed
+in ``NOT_CALLED`` with the reason it is there anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_project import calls, create_service, push, write_project
+from iam_proof import ACCOUNT, REGION, Recorder, Request, allows, policy_actions
+
+from ecsflow.config import load_config
+from ecsflow.errors import ExitCode
+from ecsflow.factory import template_loader
+from ecsflow.sim.api import LocalAWS
+from ecsflow.sim.world import World
+from ecsflow.synth.iam import Use, permissions_for, policy_for
+from ecsflow.synth.targets import Scope, collect_targets
+
+pytestmark = pytest.mark.e2e
+
+# Actions a policy grants that the scenarios below do not call, each with its reason.
+NOT_CALLED: dict[str, str] = {
+    "elasticloadbalancing:DescribeTargetHealth": "failure path of a service behind a load balancer",
+}
+
+
+@pytest.fixture(autouse=True)
+def _endpoint_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECSFLOW_CLOCK", "endpoint")
+
+
+def _cli(run_cli: Any, aws: LocalAWS, config: Path, *args: str) -> tuple[int, str]:
+    code, out, err = run_cli("--endpoint-url", aws.endpoint_url, "-c", str(config), *args)
+    return code, out + err
+
+
+def _policy(config: Path, use: Use) -> dict[str, Any]:
+    project = load_config(config)
+    scope = Scope(region=REGION, account=ACCOUNT, environment={})
+    return policy_for(use, collect_targets(project, [], template_loader(project), scope))
+
+
+def _check(recorder: Recorder, aws: LocalAWS, policy: dict[str, Any]) -> set[str]:
+    """Every call allowed; the recorder saw what the local AWS counted. Returns the actions called."""
+    counted = set(calls(aws))
+    assert recorder.operations() == counted, "the recorder and the local AWS disagree on what was called"
+    denied: list[Request] = [r for r in recorder.requests() if not allows(policy, r)]
+    assert denied == [], "the policy denies calls ecsflow made:\n" + "\n".join(map(str, denied))
+    return {r.action for r in recorder.requests()}
+
+
+@pytest.mark.local_aws(scenario={"services": {"web": {"log_lines": ["panic: cannot reach the database"]}}})
+def test_deploy_policy_allows_every_call_and_grants_nothing_unused(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_service(local_aws, local_world)
+    config = write_project(tmp_path, local_aws, local_world)
+    for tag in ("v2", "broken", "v3", "v4"):
+        push(local_aws, tag)
+    local_aws.reset_calls()  # from here on, only ecsflow calls
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    for tag, expected in (("v2", ExitCode.OK), ("broken", ExitCode.ROLLED_BACK)):
+        code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", tag)
+        assert code == expected, text
+    for args, expected in (
+        (("wait", "web"), ExitCode.ROLLED_BACK),  # the last deployment rolled back
+        (("status",), ExitCode.OK),
+        (("diff",), ExitCode.OK),
+        (("revisions", "web"), ExitCode.OK),
+        (("history", "web"), ExitCode.OK),
+    ):
+        code, text = _cli(run_cli, local_aws, config, *args)
+        assert code == expected, text
+    code, text = _cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == ExitCode.OK, text
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v3")
+    assert code == ExitCode.OK, text
+    code, text = _cli(run_cli, local_aws, config, "deregister", "web", "--keep", "1")
+    assert code == ExitCode.OK and "deregistered web:" in text, text
+    # `rollback` while a deployment is in progress: ECS stops it (the manual clock holds it).
+    local_aws.set_clock("manual")
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v4", "--no-wait")
+    assert code == ExitCode.OK, text
+    code, text = _cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == ExitCode.OK and "ECS stops it and rolls back" in text, text
+
+    policy = _policy(config, Use.DEPLOY)
+    called = _check(recorder, local_aws, policy)
+    assert {"ecs:RegisterTaskDefinition", "ecs:TagResource", "iam:PassRole", "logs:GetLogEvents"} <= called
+    unused = policy_actions(policy) - called
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
+
+
+def test_read_only_policy_covers_the_read_verbs(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_service(local_aws, local_world)
+    config = write_project(tmp_path, local_aws, local_world)
+    push(local_aws, "v2")
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    for args in (("status",), ("diff",), ("revisions", "web"), ("history", "web")):
+        code, text = _cli(run_cli, local_aws, config, *args)
+        assert code == ExitCode.OK, text
+    policy = _policy(config, Use.LOCAL_DEV)
+    called = _check(recorder, local_aws, policy)
+    read_only = {p.action for p in permissions_for(Use.LOCAL_DEV, [])}
+    assert called <= read_only
+
+
+def test_a_narrower_policy_is_caught(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluator is not a rubber stamp: the policy of another service denies this one's calls."""
+    create_service(local_aws, local_world)
+    config = write_project(tmp_path, local_aws, local_world)
+    push(local_aws, "v2")
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.OK, text
+    policy = json.loads(json.dumps(_policy(config, Use.DEPLOY)).replace("service/demo/web", "service/demo/other"))
+    denied = {r.action for r in recorder.requests() if not allows(policy, r)}
+    assert {"ecs:DescribeServices", "ecs:UpdateService"} <= denied
+    assert "ecs:RegisterTaskDefinition" not in denied  # the family is still web
