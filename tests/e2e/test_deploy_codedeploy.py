@@ -269,3 +269,34 @@ def test_bad_appspec_is_refused_before_any_mutation(run_cli: Any, local_aws: Loc
     assert "appspec.yaml" in text and "ContainerPort" in text
     assert "Traceback" not in text
     assert not any(calls(local_aws).get(op) for op in MUTATIONS)
+
+
+def test_alarm_stops_and_rolls_back_with_the_alarm_named(run_cli: Any, local_aws: LocalAWS, tmp_path: Path) -> None:
+    events = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")
+    world = make_world(local_aws, deployment_config=CANARY, alarms=("web-5xx",), auto_rollback_events=events)
+    cloudwatch = local_aws.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="web-5xx",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName="web-5xx", StateValue="ALARM", StateReason="5xx on the canary")
+    config = write_project(tmp_path)
+    code, web, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE)
+    assert code == ExitCode.ROLLED_BACK, text
+    assert "an alarm went off: The alarm web-5xx is in the ALARM state; rolled back" in web["reason"]
+    assert service(local_aws)["taskDefinition"] == world.task_definition_arn
+
+
+def test_replacement_tasks_that_fail_to_start_are_reported(run_cli: Any, local_aws: LocalAWS, tmp_path: Path) -> None:
+    world = make_world(local_aws)
+    config = write_project(tmp_path)
+    code, web, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", "web=nginx:broken-1")
+    assert code == ExitCode.ROLLED_BACK, text
+    assert "ECS could not create or update the task set" in web["reason"]
+    assert service(local_aws)["taskDefinition"] == world.task_definition_arn

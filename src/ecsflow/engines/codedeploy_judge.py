@@ -53,7 +53,7 @@ def failing_event(target: EcsTarget | None) -> str | None:
             if e.script:
                 text += f" (hook {e.script})"
             if e.message:
-                text += f": {e.message}"
+                text += f": {e.message.strip().rstrip('.')}"
             return text
     return None
 
@@ -90,7 +90,7 @@ def judge(
     if superseded_by and not stopped_by_us and d.error_code in (None, "MANUAL_STOP"):
         return Verdict(Outcome.SUPERSEDED, f"{d.id} was stopped and {superseded_by} replaced it ({why})")
     if back:
-        rollback = d.rollback_message or "traffic went back to the original task set"
+        rollback = (d.rollback_message or "traffic went back to the original task set").strip().rstrip(".")
         return Verdict(Outcome.ROLLED_BACK, f"{why}; rolled back: {rollback}")
     return Verdict(Outcome.FAILED, f"{why}; not rolled back (auto-rollback is off for this event)")
 
@@ -100,7 +100,7 @@ def _why(d: CodeDeployDeployment, target: EcsTarget | None, stopped_by_us: str |
         return stopped_by_us
     event = failing_event(target)
     words = _ERROR_WORDS.get(d.error_code or "", d.error_code or d.status.lower())
-    message = d.error_message or ""
+    message = (d.error_message or "").strip().rstrip(".")
     if event:
         return f"{event}" if d.error_code == "HOOK_EXECUTION_FAILURE" else f"{words}: {event}"
     return f"{words}: {message}" if message else words
