@@ -44,6 +44,8 @@ from ecsflow.lifecycle import (
 from ecsflow.model import DeploymentSnapshot, Outcome, TrafficWeights
 from ecsflow.ports import Clock, ServiceState
 
+BAKE_POLL = 30.0  # seconds between polls during a bake time (AWS-SEMANTICS §7.2: nothing shifts then)
+
 
 def continue_commands(key: str) -> str:
     return f"continue: ecsflow continue {key}   roll back: ecsflow rollback {key}"
@@ -82,6 +84,7 @@ class NativeJudge:
         if d is None:
             return None
         self._show(t, d)
+        self._quiet(t, d, now)
         if t.timeout_derived:
             # The deployment's own configuration is known now: bake, steps, hook timeouts.
             t.deadline = t.started_at + native_timeout(d.settings, state)
@@ -117,6 +120,19 @@ class NativeJudge:
             if t.hooks_seen.get(hook.hook_id) != hook.status:
                 t.hooks_seen[hook.hook_id] = hook.status
                 self.sink(Message(now, t.key, f"{_hook_name(hook.target_type, hook.target_arn)}: {hook.status}"))
+
+    def _quiet(self, t: Tracked, d: NativeDeployment, now: float) -> None:
+        """During BAKE_TIME nothing changes unless something rolls it back: poll every
+        ``BAKE_POLL`` seconds (a rollback is still seen within that), fast again near its end."""
+        t.quiet_until = None
+        if d.lifecycle_stage != "BAKE_TIME" or d.status != "IN_PROGRESS":
+            t.bake_seen_at = None
+            return
+        if t.bake_seen_at is None:
+            t.bake_seen_at = now
+        ends = t.bake_seen_at + d.settings.bake_minutes * 60.0
+        if ends - now > 2 * BAKE_POLL:
+            t.quiet_until = min(now + BAKE_POLL, ends - BAKE_POLL)
 
     # --- the outcome ----------------------------------------------------------------
     def _decide(self, t: Tracked, d: NativeDeployment, state: ServiceState) -> Verdict | None:

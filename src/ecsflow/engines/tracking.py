@@ -39,6 +39,8 @@ class Tracked:
     attached_late: bool = False  # `ecsflow wait ID` for a deployment no longer listed
     native_seen: tuple[object, ...] | None = None  # last (stage, weights, counts, status) shown
     hooks_seen: dict[str, str] = field(default_factory=dict)  # hook id -> last status shown
+    quiet_until: float | None = None  # the judge expects no change before this: poll slower
+    bake_seen_at: float | None = None  # native: first poll that saw BAKE_TIME
     gate_ran: bool = False
     gate_failure: str | None = None  # why ecsflow rolled the deployment back at its gate
 

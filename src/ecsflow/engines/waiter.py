@@ -220,6 +220,11 @@ class RollingWaiter:
             interval = p.slow
         else:
             interval = p.steady
+        # A judge may say nothing can change for a while (a native deployment's bake time):
+        # then poll no faster than that, when every followed deployment says so.
+        quiet = [t.quiet_until for t in self.active.values()]
+        if all(q is not None and q > now for q in quiet):
+            interval = max(interval, min(q for q in quiet if q is not None) - now)
         until_deadline = min(t.deadline for t in self.active.values()) - now
         return max(min(interval, until_deadline), 0.0)
 

@@ -414,3 +414,16 @@ def test_native_timeout_adds_steps_bake_and_lambda_hook_timeouts() -> None:
         hooks=(HookSetting(("POST_SCALE_UP",), timeout_minutes=30), HookSetting(("PRE_SCALE_UP",), "PAUSE")),
     )
     assert native_timeout(hooked, svc) - blue_green == 30 * 60, "PAUSE hooks add nothing"
+
+
+def test_polls_slow_down_during_a_long_bake_and_speed_up_near_its_end() -> None:
+    baking = dep("BAKE_TIME", settings=NativeSettings(bake_minutes=10))
+    judge, _, _ = setup(baking)
+    clock = judge.clock
+    assert isinstance(clock, FakeClock)
+    t = tracked(clock)
+    judge(t, state(), clock.now())
+    assert t.quiet_until == clock.now() + 30
+    clock.advance(9 * 60)
+    judge(t, state(), clock.now())
+    assert t.quiet_until is None, "within a minute of the bake's end: the usual fast polls"
