@@ -300,3 +300,36 @@ def test_replacement_tasks_that_fail_to_start_are_reported(run_cli: Any, local_a
     assert code == ExitCode.ROLLED_BACK, text
     assert "ECS could not create or update the task set" in web["reason"]
     assert service(local_aws)["taskDefinition"] == world.task_definition_arn
+
+
+def test_rollback_after_success_deploys_the_last_good_revision(
+    run_cli: Any, local_aws: LocalAWS, tmp_path: Path
+) -> None:
+    make_world(local_aws, termination_wait_minutes=0)
+    config = write_project(tmp_path)
+    code, good, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE)
+    assert code == ExitCode.OK, text
+    newer = "web=public.ecr.aws/nginx/nginx:1.29"
+    code, bad, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", newer)
+    assert code == ExitCode.OK, text
+    local_aws.reset_calls()
+    code, web, _, text = cli(run_cli, local_aws, config, "rollback", "web", "--dry-run")
+    assert code == ExitCode.OK, text
+    assert web["outcome"] == "not_started" and web["task_definition_arn"] == good["task_definition_arn"]
+    assert not calls(local_aws).get("codedeploy:CreateDeployment")
+    code, web, _, text = cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == ExitCode.OK, text
+    assert web["outcome"] == "succeeded" and web["deployment_id"] not in (good["deployment_id"], bad["deployment_id"])
+    assert service(local_aws)["taskDefinition"] == good["task_definition_arn"]
+    assert not calls(local_aws).get("ecs:RegisterTaskDefinition"), "the good revision is deployed as is"
+    assert "last succeeded CodeDeploy deployment" in text
+
+
+def test_continue_with_nothing_waiting_changes_nothing(run_cli: Any, local_aws: LocalAWS, tmp_path: Path) -> None:
+    make_world(local_aws)
+    config = write_project(tmp_path)
+    local_aws.reset_calls()
+    code, _, _, text = cli(run_cli, local_aws, config, "continue", "web")
+    assert code == ExitCode.FAILED, text
+    assert "no CodeDeploy deployment of web is running" in text
+    assert not calls(local_aws).get("codedeploy:ContinueDeployment")
