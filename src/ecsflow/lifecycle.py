@@ -86,6 +86,7 @@ class NativeService:
     settings: NativeSettings
     listeners: tuple[ListenerSetup, ...] = ()
     service_connect: bool = False
+    health_check_grace_seconds: int = 0
     raw_configuration: Mapping[str, Any] = field(default_factory=dict)  # deploymentConfiguration as described
 
 

@@ -165,6 +165,7 @@ def native_service(s: Mapping[str, Any]) -> NativeService:
         settings=settings(config),
         listeners=tuple(listeners),
         service_connect=bool(connect.get("enabled")),
+        health_check_grace_seconds=int(s.get("healthCheckGracePeriodSeconds") or 0),
         raw_configuration=dict(config),
     )
 

@@ -34,6 +34,7 @@ from ecsflow.engines.native_setup import NativeStart, needs_service_view, plan_n
 from ecsflow.engines.orchestrator import Orchestrator, RunOptions
 from ecsflow.engines.prepare import DeployRequest, Preparer, TemplateLoader, announce
 from ecsflow.engines.strategy import NATIVE, Judge
+from ecsflow.engines.timeouts import native_timeout
 from ecsflow.engines.waiter import PollPolicy, RollingWaiter
 from ecsflow.errors import OperationFailed, UsageError
 from ecsflow.events import EventSink, Message, PlanReady, null_sink
@@ -173,6 +174,11 @@ class DeployEngine:
                     )
                 self._native_starts[p.key] = start
                 p = replace(p, strategy=start.strategy)  # noqa: PLW2901 - the effective strategy
+                if start.strategy in NATIVE and live is not None and p.timeout_derived:
+                    # The plan shows the native limit (refined from the deployment itself at its first poll).
+                    settings = replace(live.settings, strategy=start.strategy)
+                    timeout = native_timeout(settings, live.health_check_grace_seconds)
+                    p = replace(p, timeout=timeout)  # noqa: PLW2901
             services.append(p)
         return DeployPlan(tuple(services), plan.groups)
 

@@ -87,7 +87,7 @@ class NativeJudge:
         self._quiet(t, d, now)
         if t.timeout_derived:
             # The deployment's own configuration is known now: bake, steps, hook timeouts.
-            t.deadline = t.started_at + native_timeout(d.settings, state)
+            t.deadline = t.started_at + native_timeout(d.settings, state.health_check_grace_seconds)
             t.timeout_derived = False
         return self._decide(t, d, state)
 

@@ -64,7 +64,7 @@ STAGE = 30.0  # a lifecycle stage without a wait of its own (ECS moves on within
 NATIVE_STAGES = 10  # RECONCILE_SERVICE … CLEAN_UP (§7.2)
 
 
-def native_timeout(settings: NativeSettings, state: ServiceState) -> float:
+def native_timeout(settings: NativeSettings, grace_seconds: float = 0.0) -> float:
     """The default wait for a BLUE_GREEN / LINEAR / CANARY deployment::
 
         timeout = MARGIN + TASK_START + grace + HEALTHY_LB         (SCALE_UP: green starts at once)
@@ -90,7 +90,7 @@ def native_timeout(settings: NativeSettings, state: ServiceState) -> float:
     total = (
         MARGIN
         + TASK_START
-        + state.health_check_grace_seconds
+        + grace_seconds
         + HEALTHY_LB
         + NATIVE_STAGES * STAGE
         + shift

@@ -222,7 +222,7 @@ def test_deadline_comes_from_the_deployments_own_settings() -> None:
     judge, _, _ = setup(dep("PRE_SCALE_UP", settings=settings))
     t = tracked(judge.clock, timeout_derived=True)
     assert judge(t, state(), judge.clock.now()) is None
-    assert t.deadline - t.started_at == native_timeout(settings, state())
+    assert t.deadline - t.started_at == native_timeout(settings)
     assert t.deadline - t.started_at >= 60 * 60 + 3 * 10 * 60
     assert not t.timeout_derived
 
@@ -402,7 +402,7 @@ def test_codedeploy_services_are_left_to_their_engine_and_cannot_switch() -> Non
 
 
 def test_native_timeout_adds_steps_bake_and_lambda_hook_timeouts() -> None:
-    svc = state()
+    svc = 0.0
     blue_green = native_timeout(NativeSettings("BLUE_GREEN", bake_minutes=10), svc)
     linear = native_timeout(NativeSettings("LINEAR", bake_minutes=10, step_percent=10.0, step_bake_minutes=6), svc)
     canary = native_timeout(NativeSettings("CANARY", bake_minutes=10, canary_bake_minutes=15), svc)
