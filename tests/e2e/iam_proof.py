@@ -152,7 +152,13 @@ def requests_for(call: Call) -> list[Request]:
         out.append(Request(op, _arn("codedeploy", f"application:{p['applicationName']}")))
     elif op == "codedeploy:BatchGetApplications":
         out += [Request(op, _arn("codedeploy", f"application:{a}")) for a in p["applicationNames"]]
+    elif op == "codedeploy:ListDeploymentGroups":
+        out.append(Request(op, _arn("codedeploy", f"application:{p['applicationName']}")))
+    elif op == "codedeploy:BatchGetDeploymentGroups":
+        app = p["applicationName"]
+        out += [Request(op, _arn("codedeploy", f"deploymentgroup:{app}/{g}")) for g in p["deploymentGroupNames"]]
     elif op in (
+        "codedeploy:ListApplications",
         "codedeploy:StopDeployment",
         "codedeploy:ContinueDeployment",
         "codedeploy:ListDeploymentTargets",

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.e2e
 # Actions a policy grants that the scenarios below do not call, each with its reason.
 NOT_CALLED: dict[str, str] = {
     "elasticloadbalancing:DescribeTargetHealth": "failure path of a service behind a load balancer",
+    "codedeploy:GetDeploymentConfig": "custom deployment configurations only (ecsflow knows the predefined ones)",
 }
 
 
@@ -138,3 +139,39 @@ def test_a_narrower_policy_is_caught(
     denied = {r.action for r in recorder.requests() if not allows(policy, r)}
     assert {"ecs:DescribeServices", "ecs:UpdateService"} <= denied
     assert "ecs:RegisterTaskDefinition" not in denied  # the family is still web
+
+
+def test_codedeploy_policy_allows_every_call_and_grants_nothing_unused(
+    run_cli: Any, local_aws: LocalAWS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CODE_DEPLOY blue/green: discovery of the group, deploy, a paused deploy continued, and a rollback."""
+    from ecsflow.sim.codedeploy.world import BlueGreenOptions, build_world, task_definition
+
+    build_world(local_aws.client, BlueGreenOptions(ready_wait_minutes=60, termination_wait_minutes=0))
+    (tmp_path / "taskdef.json").write_text(json.dumps(task_definition("web", "public.ecr.aws/nginx/nginx:1.27", 80)))
+    config = tmp_path / "ecsflow.yml"
+    config.write_text(
+        "services:\n  web:\n    cluster: web-cluster\n    task_definition: taskdef.json\n    codedeploy: {}\n"
+    )
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    image = "web=public.ecr.aws/nginx/nginx:1.2{}"
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--image", image.format(8))
+    assert code == ExitCode.PAUSED, text
+    code, text = _cli(run_cli, local_aws, config, "continue", "web")
+    assert code == ExitCode.OK, text
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--image", image.format(9), "--no-wait")
+    assert code == ExitCode.OK, text
+    code, text = _cli(run_cli, local_aws, config, "rollback", "web")  # stops the deployment in progress
+    assert code == ExitCode.OK, text
+    # Again: nothing in progress, so it reads the group's succeeded deployments for the last good
+    # revision other than the running one, and there is none.
+    code, text = _cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == ExitCode.FAILED and "no earlier succeeded CodeDeploy deployment" in text, text
+    policy = _policy(config, Use.DEPLOY)
+    called = _check(recorder, local_aws, policy)
+    assert {"codedeploy:ListApplications", "codedeploy:StopDeployment", "codedeploy:ContinueDeployment"} <= called
+    # The ECS actions of the policy are proven by the rolling scenario above.
+    unused = {a for a in policy_actions(policy) - called if a.startswith("codedeploy:")}
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"

@@ -128,17 +128,24 @@ DEPLOY: tuple[Permission, ...] = (
 )
 
 CODEDEPLOY: tuple[Permission, ...] = (
+    P("codedeploy:GetDeploymentGroup", Kind.CODEDEPLOY_GROUP, "read the group's service, listeners and config"),
+    P("codedeploy:GetDeploymentConfig", Kind.CODEDEPLOY_CONFIG, "the traffic-shifting configuration"),
     P("codedeploy:CreateDeployment", Kind.CODEDEPLOY_GROUP, "start a CODE_DEPLOY blue/green deployment"),
     P("codedeploy:GetDeployment", Kind.CODEDEPLOY_GROUP, "follow the deployment"),
-    P("codedeploy:GetDeploymentGroup", Kind.CODEDEPLOY_GROUP, "read the group's service and listeners"),
-    P("codedeploy:ListDeployments", Kind.CODEDEPLOY_GROUP, "find a deployment in progress"),
-    P("codedeploy:GetDeploymentConfig", Kind.CODEDEPLOY_CONFIG, "the traffic-shifting configuration"),
-    P("codedeploy:RegisterApplicationRevision", Kind.CODEDEPLOY_APPLICATION, "the AppSpec revision"),
-    P("codedeploy:GetApplicationRevision", Kind.CODEDEPLOY_APPLICATION, "read the AppSpec revision"),
-    P("codedeploy:StopDeployment", Kind.ANY, "stop and roll back (no resource-level permissions)"),
-    P("codedeploy:ContinueDeployment", Kind.ANY, "shift traffic after a wait (no resource-level permissions)"),
-    P("codedeploy:ListDeploymentTargets", Kind.ANY, "task-set progress (no resource-level permissions)"),
-    P("codedeploy:BatchGetDeploymentTargets", Kind.ANY, "task-set progress (no resource-level permissions)"),
+    P("codedeploy:ListDeployments", Kind.CODEDEPLOY_GROUP, "find a deployment in progress (wait, rollback)"),
+    P("codedeploy:BatchGetDeployments", Kind.CODEDEPLOY_GROUP, "read deployments in progress (wait, rollback)"),
+    P("codedeploy:GetDeploymentTarget", Kind.ANY, "task-set progress and hooks (no resource-level permissions)"),
+    P("codedeploy:ContinueDeployment", Kind.ANY, "`continue` after a ready wait (no resource-level permissions)"),
+    P("codedeploy:StopDeployment", Kind.ANY, "`rollback` of a deployment (no resource-level permissions)"),
+)
+
+# When a service's codedeploy: names no application and group, ecsflow finds the group that
+# serves the service once (and remembers it): these scans, over every application.
+CODEDEPLOY_DISCOVERY: tuple[Permission, ...] = (
+    P("codedeploy:ListApplications", Kind.ANY, "find the group serving the service (no resource-level permissions)"),
+    P("codedeploy:BatchGetApplications", Kind.CODEDEPLOY_APPLICATION, "find the group serving the service"),
+    P("codedeploy:ListDeploymentGroups", Kind.CODEDEPLOY_APPLICATION, "find the group serving the service"),
+    P("codedeploy:BatchGetDeploymentGroups", Kind.CODEDEPLOY_GROUP, "find the group serving the service"),
 )
 
 BOOTSTRAP: tuple[Permission, ...] = (
@@ -212,6 +219,8 @@ def permissions_for(use: Use, targets: Sequence[ServiceTarget]) -> tuple[Permiss
     perms = list(USES[use])
     if any(t.codedeploy for t in targets):
         perms += CODEDEPLOY_USES[use]
+        if use is not Use.BOOTSTRAP and any(t.codedeploy and t.codedeploy.discovered for t in targets):
+            perms += CODEDEPLOY_DISCOVERY
     return tuple(perms)
 
 

@@ -80,6 +80,11 @@ class CodeDeployTarget:
     deployment_config: str | None = None
     appspec: str | None = None  # AppSpec template file (relative to the config's folder)
 
+    @property
+    def discovered(self) -> bool:
+        """The group is found from the service at deploy time (not named in the configuration)."""
+        return "*" in (self.application, self.deployment_group)
+
 
 @dataclass(frozen=True)
 class ServiceTarget:
