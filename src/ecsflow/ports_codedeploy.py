@@ -30,6 +30,7 @@ class DeploymentGroup:
     auto_rollback_events: tuple[str, ...] = ()
     alarms: tuple[str, ...] = ()
     test_listener: bool = False
+    test_listener_arn: str | None = None
     last_attempted: str | None = None  # lastAttemptedDeployment.deploymentId
     last_attempted_status: str | None = None
 

@@ -223,16 +223,16 @@ def test_until_test_traffic_without_ready_wait_is_reached(run_cli: Any, local_aw
 
 
 def test_test_command_that_passes_continues_to_success(run_cli: Any, local_aws: LocalAWS, tmp_path: Path) -> None:
-    make_world(local_aws, ready_wait_minutes=60, termination_wait_minutes=1)
+    world = make_world(local_aws, ready_wait_minutes=60, termination_wait_minutes=1)
     config = write_project(tmp_path)
     marker = tmp_path / "tested"
-    command = f'echo "$ECSFLOW_DEPLOYMENT_ID $ECSFLOW_STOP_POINT" > {marker}'
+    command = f'echo "$ECSFLOW_DEPLOYMENT_ID $ECSFLOW_STOP_POINT $ECSFLOW_TEST_LISTENER" > {marker}'
     code, web, _, text = cli(
         run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE, "--test-command", command
     )
     assert code == ExitCode.OK, text
     assert web["outcome"] == "succeeded"
-    assert marker.read_text().split() == [web["deployment_id"], "test-traffic"]
+    assert marker.read_text().split() == [web["deployment_id"], "test-traffic", world.test_listener_arn]
     assert service(local_aws)["taskDefinition"] == web["task_definition_arn"]
 
 

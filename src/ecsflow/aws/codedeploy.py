@@ -151,6 +151,7 @@ def deployment_group(raw: Mapping[str, Any]) -> DeploymentGroup:
     alarms = raw.get("alarmConfiguration") or {}
     pairs = (raw.get("loadBalancerInfo") or {}).get("targetGroupPairInfoList") or [{}]
     last = raw.get("lastAttemptedDeployment") or {}
+    test_listeners = list((pairs[0].get("testTrafficRoute") or {}).get("listenerArns") or ())
     return DeploymentGroup(
         application=str(raw.get("applicationName", "")),
         name=str(raw.get("deploymentGroupName", "")),
@@ -166,7 +167,8 @@ def deployment_group(raw: Mapping[str, Any]) -> DeploymentGroup:
         alarms=tuple(str(a["name"]) for a in alarms.get("alarms") or () if a.get("name"))
         if alarms.get("enabled")
         else (),
-        test_listener=bool((pairs[0].get("testTrafficRoute") or {}).get("listenerArns")),
+        test_listener=bool(test_listeners),
+        test_listener_arn=str(test_listeners[0]) if test_listeners else None,
         last_attempted=last.get("deploymentId"),
         last_attempted_status=last.get("status"),
     )

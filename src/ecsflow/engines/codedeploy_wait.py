@@ -25,7 +25,7 @@ from ecsflow.engines.codedeploy_judge import judge, snapshot
 from ecsflow.engines.gates import Gate, GateContext, StopPoint, TestCommand, run_gate
 from ecsflow.engines.outcome import Verdict
 from ecsflow.engines.tracking import Tracked
-from ecsflow.errors import AwsConnectionError, EcsflowError, ThrottledError
+from ecsflow.errors import AwsConnectionError, AwsError, EcsflowError, ThrottledError
 from ecsflow.events import DeploymentFinished, DeploymentProgress, EventSink, Message, StageReached
 from ecsflow.model import DeploymentResult, Outcome, TrafficWeights
 from ecsflow.ports import Clock
@@ -180,6 +180,7 @@ class CodeDeployWaiter:
                 deployment_id=t.deployment_id,
                 point=point,
                 task_definition=t.task_definition,
+                test_listener=p.group.test_listener_arn,
                 test_target_group=_green_group(target),
             )
             if d.status != "Ready" and point is StopPoint.TEST_TRAFFIC:
@@ -193,7 +194,13 @@ class CodeDeployWaiter:
                     )
                 )
             result = run_gate(
-                self.runner, gate.test_command, context, sink=self.sink, clock=self.clock, masker=self.masker
+                self.runner,
+                gate.test_command,
+                context,
+                sink=self.sink,
+                clock=self.clock,
+                masker=self.masker,
+                timeout=max(t.deadline - self.clock.now(), 1.0),  # the command may use the deployment's time
             )
             if not result.passed:
                 p.stopped_by_us = result.summary
@@ -202,13 +209,22 @@ class CodeDeployWaiter:
                         self.clock.now(), t.key, f"{result.summary}: stopping {t.deployment_id} with rollback", "error"
                     )
                 )
-                self.codedeploy.stop_deployment(t.deployment_id, auto_rollback=True)
+                try:
+                    self.codedeploy.stop_deployment(t.deployment_id, auto_rollback=True)
+                except AwsError as exc:  # ended meanwhile (DeploymentAlreadyCompleted…): judged below
+                    self.sink(Message(self.clock.now(), t.key, f"could not stop it: {exc.message}", "warning"))
                 return None
             self.sink(Message(self.clock.now(), t.key, result.summary))
             if d.status == "Ready":
-                self.codedeploy.continue_deployment(t.deployment_id, "READY_WAIT")
-                p.continued = True
-                self.sink(Message(self.clock.now(), t.key, f"continued {t.deployment_id}: production traffic shifts"))
+                try:
+                    self.codedeploy.continue_deployment(t.deployment_id, "READY_WAIT")
+                except AwsError as exc:  # stopped or continued by someone else meanwhile: judged below
+                    self.sink(Message(self.clock.now(), t.key, f"could not continue it: {exc.message}", "warning"))
+                else:
+                    p.continued = True
+                    self.sink(
+                        Message(self.clock.now(), t.key, f"continued {t.deployment_id}: production traffic shifts")
+                    )
             if gate.until is None or gate.until is StopPoint.COMPLETE or gate.until is StopPoint.BAKE:
                 return None
             return Verdict(Outcome.REACHED, f"{gate.until.words}; the test command passed and the deployment goes on")

@@ -181,3 +181,22 @@ def test_custom_configuration_per_deploy_is_read_and_named(w: CodeDeployWorld) -
     assert w.cd.created[0]["config"] == "fast-linear"
     assert w.cd.calls["get_deployment_config"] == 1
     assert plan.services[0].timeout == 300 + 270 + 60 + 3 * 120 + 300
+
+
+def test_a_failing_gate_whose_stop_is_refused_is_still_judged(w: CodeDeployWorld) -> None:
+    from ecsflow.errors import AwsError
+
+    w.cd.add_group(ready_action="STOP_DEPLOYMENT", ready_wait_minutes=30)
+    w.cd.script = [
+        *ready_wait(),
+        Phase(90, "Stopped", done=5, error=("TIMEOUT", "ready wait expired"), rollback="back"),
+    ]
+    w.cd.errors["stop_deployment"] = [
+        AwsError(
+            "StopDeployment failed: DeploymentAlreadyCompletedException", code="DeploymentAlreadyCompletedException"
+        )
+    ]
+    w.engine.test_runner = FakeTests(1)
+    _, (result,) = w.deploy(options=RunOptions(gate=Gate(test_command="./smoke.sh")))
+    assert result.outcome is Outcome.ROLLED_BACK
+    assert any("could not stop it" in m.text for m in w.sink.of(Message))
