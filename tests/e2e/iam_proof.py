@@ -117,12 +117,17 @@ def requests_for(call: Call) -> list[Request]:
         for key in ("taskRoleArn", "executionRoleArn"):
             if p.get(key):
                 out.append(Request("iam:PassRole", p[key], (("iam:PassedToService", "ecs-tasks.amazonaws.com"),)))
-    elif op in ("ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:DescribeServiceRevisions"):
+    elif op in (
+        "ecs:DescribeServiceDeployments",
+        "ecs:StopServiceDeployment",
+        "ecs:ContinueServiceDeployment",
+        "ecs:DescribeServiceRevisions",
+    ):
         arns = p.get("serviceDeploymentArns") or p.get("serviceRevisionArns") or [p.get("serviceDeploymentArn")]
         for arn in arns:
             cluster, service = arn.split(":", 5)[5].split("/")[1:3]
             out.append(Request(op, arn))
-            if op != "ecs:StopServiceDeployment":  # these also require the service resource type
+            if op in ("ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions"):  # and the service type
                 out.append(Request(op, _service_arn(cluster, service)))
     elif op == "ecs:ListTasks":
         out.append(Request(op, "*", (("ecs:cluster", _cluster_arn(_cluster(p))),)))

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.e2e
 NOT_CALLED: dict[str, str] = {
     "elasticloadbalancing:DescribeTargetHealth": "failure path of a service behind a load balancer",
     "codedeploy:GetDeploymentConfig": "custom deployment configurations only (ecsflow knows the predefined ones)",
+    "ecs:ContinueServiceDeployment": "ECS-native deployments held at a PAUSE hook (the native scenario calls it)",
 }
 
 
@@ -175,3 +176,24 @@ def test_codedeploy_policy_allows_every_call_and_grants_nothing_unused(
     # The ECS actions of the policy are proven by the rolling scenario above.
     unused = {a for a in policy_actions(policy) - called if a.startswith("codedeploy:")}
     assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
+
+
+def test_native_blue_green_policy_allows_every_call(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ECS-native blue/green held at a PAUSE hook, then `continue`: the same deploy policy."""
+    from native_project import create_native_service
+
+    pause = {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}
+    create_native_service(local_aws, local_world, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 2}, hooks=[pause])
+    push(local_aws, "v2")
+    config = write_project(tmp_path, local_aws, local_world)
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.PAUSED, text
+    code, text = _cli(run_cli, local_aws, config, "continue", "web")
+    assert code == ExitCode.OK, text
+    called = _check(recorder, local_aws, _policy(config, Use.DEPLOY))
+    assert "ecs:ContinueServiceDeployment" in called

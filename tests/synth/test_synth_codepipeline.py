@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,17 @@ import yaml
 from cfnlint.api import ManualArgs, lint
 from synth_golden import GOLDEN, PROJECT, check_golden
 
+from ecsflow import __version__
 from ecsflow.config import load_config
 from ecsflow.errors import ConfigError, ExitCode
 from ecsflow.factory import template_loader
+from ecsflow.integrations.codepipeline import handler
+from ecsflow.integrations.codepipeline_job import parse_parameters
 from ecsflow.synth.codepipeline import ActionMode, SynthOptions, synth_codepipeline
 
 CONFIG = str(PROJECT / "ecsflow.yml")
 VARIANTS = {
     "codepipeline-auto.yaml": [],
-    "codepipeline-native.yaml": ["--actions", "native"],
     "codepipeline-ecsflow.yaml": ["--actions", "ecsflow"],
     "codepipeline-vpc-inline.yaml": ["--vpc", "--inline-buildspec"],
 }
@@ -54,7 +58,9 @@ def test_template_matches_golden_file(name: str, run_cli: Any) -> None:
     code, out, err = run_cli("-c", CONFIG, "synth", "codepipeline", *VARIANTS[name])
     assert code == ExitCode.OK, err
     check_golden(name, out)
-    assert "app/Test/Api: " in err and "app/Prod/Migrate: ecsflow handler" in err  # every choice is reported
+    assert (
+        "app/Test/Api: " in err and "app/Prod/Migrate: CodeBuild action running the task" in err
+    )  # every choice is reported
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -103,32 +109,53 @@ def test_code_deploy_service_is_wired_to_taskdef_appspec_and_image_detail() -> N
     assert web["InputArtifacts"] == [{"Name": "BuildOutput"}]
 
 
-def test_base_file_on_a_rolling_service_runs_the_handler_in_auto_mode() -> None:
+def test_base_latest_runs_ecsflow_handler_with_parameters_it_accepts() -> None:
     template = _synth()
     worker = _actions(template)["Test/Worker"]
     assert worker["ActionTypeId"] == {"Category": "Invoke", "Owner": "AWS", "Provider": "Lambda", "Version": "1"}
     assert worker["Configuration"]["FunctionName"] == {"Ref": "HandlerFunction"}
-    assert json.loads(worker["Configuration"]["UserParameters"]) == {
-        "pipeline": "app",
-        "stage": "Test",
-        "action": "Worker",
-    }
-    assert worker["InputArtifacts"] == [{"Name": "SourceOutput"}, {"Name": "BuildOutput"}]
+    params = parse_parameters(worker["Configuration"]["UserParameters"])  # the handler's own parser
+    assert params.services == ("test/worker-svc",) and params.base == "latest" and params.artifact == "BuildOutput"
+    assert worker["InputArtifacts"] == [{"Name": "BuildOutput"}]
+    function = template["Resources"]["HandlerFunction"]["Properties"]
+    module, _, name = function["Handler"].rpartition(".")
+    assert getattr(importlib.import_module(module), name) is handler
     choices = template["Metadata"]["ecsflow"]["choices"]
-    assert any("Worker: ecsflow handler (worker: base file" in c for c in choices)
+    assert any("Worker: ecsflow handler (worker: base latest" in c for c in choices)
 
 
-def test_native_mode_uses_the_ecs_action_and_says_what_is_lost() -> None:
-    template = _synth(mode=ActionMode.NATIVE)
-    assert _actions(template)["Test/Worker"]["ActionTypeId"]["Provider"] == "ECS"
-    assert any(
-        "Worker: ECS action; native, loses: worker: base file" in c for c in template["Metadata"]["ecsflow"]["choices"]
+def test_a_deploy_that_needs_ecsflow_yml_runs_ecsflow_in_codebuild() -> None:
+    template = _synth()
+    pinned = _actions(template)["Test/Pinned"]
+    assert pinned["ActionTypeId"]["Provider"] == "CodeBuild"
+    assert pinned["InputArtifacts"] == [{"Name": "SourceOutput"}]  # ecsflow.yml and the templates
+    # The build's exported variable, under CodePipeline's namespace, reaches the command through the environment.
+    assert json.loads(pinned["Configuration"]["EnvironmentVariables"]) == [
+        {"name": "ECSFLOW_ARG_1", "value": "#{Build_Build.IMAGE_TAG}", "type": "PLAINTEXT"}
+    ]
+    spec = yaml.safe_load(template["Resources"]["AppTestPinnedProject"]["Properties"]["Source"]["BuildSpec"])
+    assert spec["phases"]["install"]["commands"] == [f'pip install "ecsflow=={__version__}"']
+    assert spec["phases"]["build"]["commands"] == ['ecsflow deploy worker --env test --tag "$ECSFLOW_ARG_1"']
+
+
+def test_native_mode_uses_native_actions_and_refuses_what_they_cannot_do(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    assert "stages[1].actions[4].deploy: no native action can express this: no input artifact" in _refusal(
+        root, ActionMode.NATIVE
     )
+    text = (root / "ecsflow.yml").read_text()
+    start, end = text.index("          - name: Pinned"), text.index("      - name: Release")
+    (root / "ecsflow.yml").write_text(text[:start] + text[end:])
+    template = _synth(root, ActionMode.NATIVE)
+    assert _actions(template)["Test/Worker"]["ActionTypeId"]["Provider"] == "ECS"
+    choices = template["Metadata"]["ecsflow"]["choices"]
+    assert any("Worker: ECS action; native, loses: worker: base latest" in c for c in choices)
 
 
-def test_ecsflow_mode_uses_the_handler_for_every_deploy() -> None:
+def test_ecsflow_mode_uses_ecsflow_for_every_deploy() -> None:
     actions = _actions(_synth(mode=ActionMode.ECSFLOW))
-    assert {actions[k]["ActionTypeId"]["Provider"] for k in ("Test/Api", "Test/Worker", "Test/Web")} == {"Lambda"}
+    assert actions["Test/Api"]["ActionTypeId"]["Provider"] == "Lambda"  # base service: the handler fits
+    assert actions["Test/Web"]["ActionTypeId"]["Provider"] == "CodeBuild"  # base file: ecsflow.yml is needed
     assert actions["Build/Build"]["ActionTypeId"]["Provider"] == "CodeBuild"
 
 
@@ -140,13 +167,21 @@ def test_build_command_approval_promote_and_task() -> None:
     assert json.loads(build["Configuration"]["EnvironmentVariables"]) == [
         {"name": "RELEASE", "value": "#{variables.RELEASE}", "type": "PLAINTEXT"}
     ]
-    smoke = template["Resources"]["AppTestSmokeProject"]["Properties"]["Source"]["BuildSpec"]
-    assert yaml.safe_load(smoke)["phases"]["build"]["commands"] == ["curl -fsS https://test.example.com/health"]
+    resources = template["Resources"]
+    smoke = yaml.safe_load(resources["AppTestSmokeProject"]["Properties"]["Source"]["BuildSpec"])
+    assert smoke["phases"]["build"]["commands"] == ["curl -fsS https://test.example.com/health"]
     assert actions["Test/Smoke"]["RunOrder"] == 2
     assert actions["Release/Approve"]["ActionTypeId"]["Provider"] == "Manual"
     assert actions["Release/Approve"]["Configuration"] == {"CustomData": "Release #{variables.RELEASE} to production?"}
-    assert actions["Prod/Promote"]["ActionTypeId"]["Provider"] == "Lambda"
-    assert actions["Prod/Migrate"]["ActionTypeId"]["Provider"] == "Lambda"
+    promote = yaml.safe_load(resources["AppProdPromoteProject"]["Properties"]["Source"]["BuildSpec"])
+    assert promote["phases"]["build"]["commands"] == ["ecsflow deploy api worker --env prod --from-env test"]
+    migrate = yaml.safe_load(resources["AppProdMigrateProject"]["Properties"]["Source"]["BuildSpec"])
+    assert migrate["env"] == {"shell": "bash"}
+    script = "\n".join(migrate["phases"]["build"]["commands"])
+    assert "aws ecs run-task" in script and '"command": ["./manage.py", "migrate"]' in script
+    assert "containers[?name=='web'].exitCode" in script  # the template's first container
+    checked = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True, check=False)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_every_input_artifact_is_an_earlier_output() -> None:
@@ -168,28 +203,27 @@ def test_roles_are_scoped_to_what_the_pipeline_deploys() -> None:
     resources = _synth()["Resources"]
     pipeline_policy = json.dumps(resources["AppPipelineRole"]["Properties"]["Policies"])
     assert "service/test/api" in pipeline_policy  # the native ECS action's service
-    assert "service/test/worker-svc" not in pipeline_policy  # deployed by the handler, not the pipeline role
+    assert "service/test/worker-svc" not in pipeline_policy  # deployed by ecsflow, not the pipeline role
     assert "deploymentgroup:web-app/web-dg" in pipeline_policy
     handler_policy = json.dumps(resources["HandlerRole"]["Properties"]["Policies"])
-    assert "service/test/worker-svc" in handler_policy and "service/prod/api" in handler_policy
-    assert "ecs:RunTask" in handler_policy
+    assert "service/test/worker-svc" in handler_policy and "service/prod/api" not in handler_policy
+    assert "codepipeline:PutJobSuccessResult" in handler_policy and "s3:" not in handler_policy
     codebuild_policy = json.dumps(resources["AppCodeBuildRole"]["Properties"]["Policies"])
     assert "parameter/ci/npm-token" in codebuild_policy  # the buildspec's parameter-store entry
+    assert "service/prod/api" in codebuild_policy and "ecr:TagResource" in codebuild_policy  # promotion
+    assert "ecs:RunTask" in codebuild_policy  # the one-off task
     for policy in (pipeline_policy, handler_policy, codebuild_policy):
         assert '"Action": "*"' not in policy and '"ecs:*"' not in policy
 
 
-def test_no_handler_resources_when_every_action_is_native(tmp_path: Path) -> None:
+def test_no_handler_resources_without_an_invoke_action(tmp_path: Path) -> None:
+    assert "HandlerFunction" in _synth()["Resources"]
     root = _copy(tmp_path)
-    _edit(
-        root,
-        "            deploy: {services: [worker], environment: test}\n",
-        "            deploy: {services: [worker], environment: test, base: service}\n",
-    )
-    text = (root / "ecsflow.yml").read_text()
-    (root / "ecsflow.yml").write_text(text[: text.index("      - name: Prod")])
+    _edit(root, "environment: test, base: latest}", "environment: test, base: service}")
     template = _synth(root)
-    assert "HandlerFunction" not in template["Resources"] and "HandlerCodeBucket" not in template["Parameters"]
+    assert "HandlerFunction" not in template["Resources"] and "HandlerRole" not in template["Resources"]
+    assert "HandlerCodeBucket" not in template["Parameters"]
+    assert "lambda:InvokeFunction" not in json.dumps(template["Resources"]["AppPipelineRole"])
 
 
 def _refusal(root: Path, mode: ActionMode = ActionMode.AUTO) -> str:
@@ -218,14 +252,10 @@ def test_refuses_a_build_in_a_subfolder(tmp_path: Path) -> None:
 
 def test_native_mode_refuses_a_deploy_by_tag(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    _edit(
-        root,
-        "deploy: {services: [worker], environment: test}",
-        "deploy: {services: [worker], environment: test, tag: v1}",
-    )
+    _edit(root, "environment: test, base: latest}", "environment: test, base: latest, tag: v1}")
     text = _refusal(root, ActionMode.NATIVE)
     assert "pipelines.app.stages[1].actions[1].deploy: no native action can express this: images by tag" in text
-    assert _actions(_synth(root))["Test/Worker"]["ActionTypeId"]["Provider"] == "Lambda"  # auto: the handler
+    assert _actions(_synth(root))["Test/Worker"]["ActionTypeId"]["Provider"] == "CodeBuild"  # auto: ecsflow
 
 
 def test_refuses_code_deploy_template_without_placeholder(tmp_path: Path) -> None:
@@ -235,11 +265,11 @@ def test_refuses_code_deploy_template_without_placeholder(tmp_path: Path) -> Non
     assert "services.web.task_definition: CodeDeployToECS replaces <PLACEHOLDER> image fields" in _refusal(root)
 
 
-def test_environment_in_another_region_needs_the_handler(tmp_path: Path) -> None:
+def test_environment_in_another_region_is_deployed_by_ecsflow(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _edit(root, "  test:\n    cluster: test\n", "  test:\n    cluster: test\n    region: us-east-1\n")
     assert "environment test deploys to us-east-1, the pipeline runs in eu-west-1" in _refusal(root, ActionMode.NATIVE)
-    assert _actions(_synth(root))["Test/Api"]["ActionTypeId"]["Provider"] == "Lambda"  # auto: the handler
+    assert _actions(_synth(root))["Test/Api"]["ActionTypeId"]["Provider"] == "CodeBuild"  # auto: ecsflow deploy
 
 
 def test_unknown_pipeline_and_missing_pipelines(tmp_path: Path, run_cli: Any) -> None:

@@ -21,10 +21,11 @@ ACCOUNT = "123456789012"
 CONFIG = str(PROJECT / "ecsflow.yml")
 
 # Findings of parliament (whose IAM database predates these AWS changes) that are expected:
-# * ecs:StopServiceDeployment (2025) is not in its database yet;
+# * ecs:StopServiceDeployment and ContinueServiceDeployment (2025) are not in its database yet;
 # * ecs:ListTasks takes "*" scoped by the ecs:cluster condition, the form AWS's ECS docs use.
 EXPECTED_FINDINGS = {
     ("UNKNOWN_ACTION", "Unknown action ecs:StopServiceDeployment"),
+    ("UNKNOWN_ACTION", "Unknown action ecs:ContinueServiceDeployment"),
     ("RESOURCE_STAR", "['ecs:ListTasks']"),
 }
 

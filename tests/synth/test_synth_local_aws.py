@@ -225,7 +225,8 @@ def test_template_creates_on_the_local_aws(local_aws: LocalAWS) -> None:
         # projects (AWS does not), so the request is checked against the CodeBuild model only.
         shape = codebuild.meta.service_model.operation_model("CreateProject").input_shape
         validate_parameters(project, shape)  # raises ParamValidationError on any wrong field
-        assert project["name"] == f"{STACK}-app-{'Build-Build' if 'Build' in logical else 'Test-Smoke'}"
+        stage_action = re.sub(r"([a-z])([A-Z])", r"\1-\2", logical.removeprefix("App").removesuffix("Project"))
+        assert project["name"] == f"{STACK}-app-{stage_action}"
     pipeline = _api_shape(resolver.resolve(template["Resources"]["AppPipeline"]["Properties"]))
     codepipeline = local_aws.client("codepipeline")
     codepipeline.create_pipeline(pipeline=pipeline)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ecsflow import __version__
 from ecsflow.artifacts.buildspec import parse_buildspec
-from ecsflow.config import ProjectConfig
+from ecsflow.config import BaseMode, ProjectConfig
 from ecsflow.config.pipelines import (
     ActionConfig,
     ActionKind,
@@ -40,12 +42,15 @@ from ecsflow.synth import codepipeline_roles as roles
 from ecsflow.synth.cfn_yaml import get_att, ref
 from ecsflow.synth.codepipeline_actions import (
     ActionMode,
+    Via,
     artifacts,
+    cli_commands,
     codepipeline_namespace,
     handler_parameters,
     inline_buildspec,
     plan_deploy,
     rewrite_references,
+    run_task_commands,
     type_id,
 )
 from ecsflow.synth.targets import ACCOUNT_PLACEHOLDER, Scope, ServiceTarget, TemplateReader, collect_targets
@@ -89,6 +94,9 @@ class _Pipeline:
     ecs_targets: list[ServiceTarget] = field(default_factory=list)
     codedeploy_targets: list[ServiceTarget] = field(default_factory=list)
     build_targets: list[ServiceTarget] = field(default_factory=list)
+    cli_targets: list[ServiceTarget] = field(default_factory=list)  # deployed by `ecsflow` in CodeBuild
+    promotes: bool = False
+    run_task_targets: list[ServiceTarget] = field(default_factory=list)
     parameters: set[str] = field(default_factory=set)
     secrets: set[str] = field(default_factory=set)
     namespaces: dict[str, str] = field(default_factory=dict)
@@ -103,7 +111,6 @@ class _Synth:
         self.choices: list[str] = []
         self.resources: dict[str, Any] = {}
         self.handler_targets: dict[tuple[str | None, str], ServiceTarget] = {}
-        self.run_task_targets: list[ServiceTarget] = []
         self.templates: dict[str, Mapping[str, Any]] = {}
 
     # -- targets -------------------------------------------------------------------------------
@@ -199,6 +206,10 @@ class _Synth:
                 roles.codebuild_statements(
                     projects=pipe.project_names,
                     vpc=self.options.vpc,
+                    extra=[
+                        *roles.ecsflow_statements(_unique(pipe.cli_targets), promote=pipe.promotes, prefix="Ecsflow"),
+                        *roles.run_task_statements(_unique(pipe.run_task_targets)),
+                    ],
                     repositories=repositories,
                     parameters=sorted(pipe.parameters),
                     secrets=sorted(pipe.secrets),
@@ -251,24 +262,38 @@ class _Synth:
         if isinstance(spec, RunAction) and spec.task is not None:
             task = spec.task
             found = self.targets(task.environment, (task.service,), f"{path}.run.task")
-            self.for_handler(task.environment, found)
-            self.run_task_targets += found
-            self.choices.append(f"{label}: ecsflow handler (a one-off ECS task has no native action)")
-            return [self._invoke(pipe, stage, action)]
+            if not found:
+                return []
+            target = found[0]
+            container = task.container or (target.containers[0] if target.containers else target.key)
+            pipe.run_task_targets.append(target)
+            self.choices.append(f"{label}: CodeBuild action running the task with the AWS CLI (no native action)")
+            commands = run_task_commands(target, container, task.command)
+            return [self._codebuild(pipe, stage, action, inline_buildspec(commands, bash=True), task.timeout, env={})]
         if isinstance(spec, PromoteAction):
-            for env in (spec.source, spec.target):
-                self.for_handler(env, self.targets(env, spec.services, f"{path}.promote"))
-            self.choices.append(f"{label}: ecsflow handler (promotion retags in ECR; no native action)")
-            return [self._invoke(pipe, stage, action)]
+            commands = []
+            keys = " ".join(spec.services) if spec.services else "--all"
+            if spec.image and spec.tag:
+                commands.append(f"ecsflow promote {shlex.quote(spec.image)} --to-tag {shlex.quote(spec.tag)}")
+            elif spec.source and spec.tag:
+                commands.append(f"ecsflow promote --from-env {spec.source} {keys} --to-tag {shlex.quote(spec.tag)}")
+            if spec.source and spec.target:
+                commands.append(f"ecsflow deploy {keys} --env {spec.target} --from-env {spec.source}")
+            for env in dict.fromkeys((spec.source, spec.target)):
+                pipe.cli_targets += self.targets(env, spec.services, f"{path}.promote")
+            pipe.promotes = True
+            self.choices.append(f"{label}: CodeBuild action running ecsflow (promotion has no native action)")
+            return [self._ecsflow_project(pipe, stage, action, commands, {}, None)]
         assert isinstance(spec, DeployAction)
         return self._deploy(pipe, stage, action, spec, path, label)
 
     def _deploy(
         self, pipe: _Pipeline, stage: str, action: ActionConfig, spec: DeployAction, path: str, label: str
     ) -> list[dict[str, Any]]:
+        config = self.config.for_environment(spec.environment)
         found = self.targets(spec.environment, spec.services, f"{path}.deploy")
         plan = plan_deploy(
-            self.config.for_environment(spec.environment),
+            config,
             action,
             spec,
             found,
@@ -279,10 +304,18 @@ class _Synth:
             other_region=self._other_region(spec.environment),
         )
         pipe.build_targets += found
-        if plan.use_handler:
+        why = f" ({'; '.join(plan.reasons)})" if plan.reasons else ""
+        if plan.via is Via.HANDLER:
             self.for_handler(spec.environment, found)
-            self.choices.append(f"{label}: ecsflow handler ({'; '.join(plan.reasons)})")
-            return [self._invoke(pipe, stage, action)]
+            bases = {spec.base or config.services[t.key].base for t in found}
+            base = BaseMode.LATEST if BaseMode.LATEST in bases else BaseMode.SERVICE
+            self.choices.append(f"{label}: ecsflow handler{why}")
+            return [self._invoke(pipe, action, handler_parameters(spec, found, base, action.inputs[0]))]
+        if plan.via is Via.CLI:
+            pipe.cli_targets += found
+            commands, env = cli_commands(config, spec, found, action.inputs)
+            self.choices.append(f"{label}: CodeBuild action running ecsflow deploy{why}")
+            return [self._ecsflow_project(pipe, stage, action, commands, env, spec.timeout)]
         pipe.ecs_targets += plan.ecs_targets
         pipe.codedeploy_targets += plan.codedeploy_targets
         for native in plan.native:
@@ -290,6 +323,20 @@ class _Synth:
             note = f"; {'; '.join(plan.reasons)}" if plan.reasons else ""
             self.choices.append(f"{pipe.pipeline.name}/{stage}/{native['Name']}: {provider} action{note}")
         return plan.native
+
+    def _ecsflow_project(
+        self,
+        pipe: _Pipeline,
+        stage: str,
+        action: ActionConfig,
+        commands: list[str],
+        env: dict[str, str],
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        """A CodeBuild action that installs this ecsflow version and runs ``commands`` in the source."""
+        install = [f'pip install "ecsflow=={__version__}"']
+        buildspec = inline_buildspec(commands, install=install)
+        return self._codebuild(pipe, stage, action, buildspec, timeout, env=env)
 
     def _other_region(self, environment: str | None) -> str | None:
         """The environment's region when it is not the pipeline's (native actions deploy in their own)."""
@@ -402,19 +449,19 @@ class _Synth:
         out["RunOrder"] = action.run_order
         return out
 
-    def _invoke(self, pipe: _Pipeline, stage: str, action: ActionConfig) -> dict[str, Any]:
+    def _invoke(self, pipe: _Pipeline, action: ActionConfig, parameters: str) -> dict[str, Any]:
         pipe.invokes = True
         return {
             "Name": action.name,
             "ActionTypeId": type_id("Invoke", "Lambda"),
-            "Configuration": {
-                "FunctionName": ref(roles.FUNCTION),
-                "UserParameters": handler_parameters(pipe.pipeline.name, stage, action.name),
-            },
-            # The source holds ecsflow.yml and the templates the handler reads.
-            "InputArtifacts": artifacts([SOURCE_ARTIFACT, *action.inputs]),
+            "Configuration": {"FunctionName": ref(roles.FUNCTION), "UserParameters": parameters},
+            "InputArtifacts": artifacts(action.inputs[:1]),  # the handler reads images from one artifact
             "RunOrder": action.run_order,
         }
+
+
+def _unique(targets: list[ServiceTarget]) -> list[ServiceTarget]:
+    return list({(t.place, t.cluster, t.service): t for t in targets}.values())
 
 
 def _criteria(c: Criteria) -> dict[str, list[str]]:
@@ -493,7 +540,7 @@ def synth_codepipeline(
         )
     from ecsflow.synth.codepipeline_template import assemble
 
-    template = assemble(synth.resources, synth.choices, synth.handler_targets.values(), synth.run_task_targets, options)
+    template = assemble(synth.resources, synth.choices, synth.handler_targets.values(), options)
     return SynthResult(template, tuple(synth.choices))
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -81,15 +82,21 @@ def image_placeholders(request: Mapping[str, Any]) -> list[str]:
     return out
 
 
+class Via(StrEnum):
+    NATIVE = "native"  # ECS / CodeDeployToECS actions
+    HANDLER = "handler"  # Invoke action: ecsflow's CodePipeline handler (Lambda)
+    CLI = "cli"  # CodeBuild action running `ecsflow deploy` with ecsflow.yml from the source
+
+
 @dataclass
 class DeployPlan:
-    """How one ecsflow ``deploy`` action is expressed: native actions, or the handler."""
+    """How one ecsflow ``deploy`` action is expressed."""
 
+    via: Via = Via.NATIVE
     native: list[dict[str, Any]] = field(default_factory=list)
     ecs_targets: list[ServiceTarget] = field(default_factory=list)
     codedeploy_targets: list[ServiceTarget] = field(default_factory=list)
-    use_handler: bool = False
-    reasons: list[str] = field(default_factory=list)  # why the handler (or what native loses)
+    reasons: list[str] = field(default_factory=list)  # why not native (or what native loses)
 
 
 def plan_deploy(
@@ -104,12 +111,13 @@ def plan_deploy(
     *,
     other_region: str | None = None,  # why the environment's region rules native actions out
 ) -> DeployPlan:
-    """Native ``ECS`` / ``CodeDeployToECS`` actions for ``action``, or the handler (``use_handler``)."""
+    """Native ``ECS`` / ``CodeDeployToECS`` actions, the handler, or ``ecsflow deploy`` in CodeBuild.
+
+    The handler takes images from one input artifact and deploys by cluster/service, without
+    ecsflow.yml: it serves deploys whose base is the running or the newest revision. A deploy that
+    needs ecsflow.yml (the task definition file as base, tags, ordered services) runs the CLI.
+    """
     plan = DeployPlan()
-    if mode is ActionMode.ECSFLOW:
-        plan.use_handler = True
-        plan.reasons.append("--actions ecsflow")
-        return plan
     blockers: list[str] = []  # what makes the native action impossible to wire
     losses: list[str] = []  # what the native action would do differently from ecsflow
     if not action.inputs:
@@ -121,17 +129,20 @@ def plan_deploy(
     groups = config.groups([t.key for t in targets])
     if len(groups) > 1:
         losses.append(f"services deploy in order {groups} (native actions of one stage run in parallel)")
+    bases = {spec.base or config.services[t.key].base for t in targets}
     for target in targets:
         svc = config.services[target.key]
         base = spec.base or svc.base
         timeout = spec.timeout or svc.timeout
         if is_code_deploy(svc):
             cd = target.codedeploy
-            if cd is None or "*" in (cd.application, cd.deployment_group):
+            if cd is None or cd.discovered:
                 blockers.append(f"{target.key}: CodeDeployToECS needs codedeploy.application and deployment_group")
                 continue
             if base is not BaseMode.FILE:
                 losses.append(f"{target.key}: base {base.value} (CodeDeployToECS registers taskdef.json: base file)")
+            if mode is ActionMode.ECSFLOW:
+                continue
             native = _codedeploy_action(action, spec, target, svc, templates.get(target.key) or {}, path, problems)
             if native is not None:
                 plan.native.append(native)
@@ -147,20 +158,99 @@ def plan_deploy(
                 minutes = ECS_ACTION_MAX_MINUTES
             plan.native.append(_ecs_action(action, spec, target, minutes, len(targets) > 1))
             plan.ecs_targets.append(target)
-    if blockers:
-        if mode is ActionMode.NATIVE:
-            for why in blockers:
-                problems.append(Problem(f"no native action can express this: {why}", path))
-        plan.use_handler = True
-        plan.reasons += blockers
-    elif losses and mode is ActionMode.AUTO:
-        plan.use_handler = True
-        plan.reasons += losses
-    else:
+    handler_fits = bool(action.inputs) and not (spec.tag or spec.images) and len(groups) <= 1
+    handler_fits = handler_fits and bases <= {BaseMode.SERVICE, BaseMode.LATEST} and not other_region
+    if mode is ActionMode.NATIVE:
+        for why in blockers:
+            problems.append(Problem(f"no native action can express this: {why}", path))
         plan.reasons += [f"native, loses: {why}" for why in losses]
-    if plan.use_handler:
+        return plan
+    if mode is ActionMode.ECSFLOW:
+        plan.via = Via.HANDLER if handler_fits else Via.CLI
+        plan.reasons.append("--actions ecsflow")
+    elif blockers or losses:
+        plan.via = Via.HANDLER if handler_fits else Via.CLI
+        plan.reasons += blockers + losses
+    if plan.via is not Via.NATIVE:
         plan.native, plan.ecs_targets, plan.codedeploy_targets = [], [], []
     return plan
+
+
+def handler_parameters(spec: DeployAction, targets: list[ServiceTarget], base: BaseMode, artifact: str) -> str:
+    """UserParameters of ecsflow's CodePipeline handler (ecsflow.integrations.codepipeline_job)."""
+    params: dict[str, Any] = {"services": [f"{t.cluster}/{t.service}" for t in targets], "base": base.value}
+    params["artifact"] = artifact
+    if spec.image_definitions != "imagedefinitions.json":
+        params["image_definitions"] = spec.image_definitions
+    if spec.image_detail != "imageDetail.json":
+        params["image_detail"] = spec.image_detail
+    if spec.timeout:
+        params["timeout"] = f"{int(spec.timeout)}s"
+    if spec.environment:
+        params["env"] = spec.environment
+    return json.dumps(params, separators=(",", ":"))
+
+
+def cli_commands(
+    config: ProjectConfig, spec: DeployAction, targets: list[ServiceTarget], inputs: tuple[str, ...]
+) -> tuple[list[str], dict[str, str]]:
+    """``ecsflow deploy`` for ``spec``, and the environment variables holding ``#{…}`` references.
+
+    CodeBuild puts a secondary input artifact under ``$CODEBUILD_SRC_DIR_<name>``; the primary
+    source (the repository, with ecsflow.yml) is the working folder.
+    """
+    env: dict[str, str] = {}
+
+    def arg(value: str) -> str:
+        if "#{" in value:  # resolved by CodePipeline in the action configuration only
+            name = f"ECSFLOW_ARG_{len(env) + 1}"
+            env[name] = value
+            return f'"${name}"'
+        return shlex.quote(value)
+
+    words = ["ecsflow", "deploy", *[shlex.quote(t.key) for t in targets]]
+    if spec.environment:
+        words += ["--env", shlex.quote(spec.environment)]
+    if inputs:
+        folder = f"$CODEBUILD_SRC_DIR_{inputs[0]}"
+        if any(not is_code_deploy(config.services[t.key]) for t in targets):
+            words += ["--image-definitions", f'"{folder}/{spec.image_definitions}"']
+        if any(is_code_deploy(config.services[t.key]) for t in targets):
+            words += ["--image-detail", f'"{folder}/{spec.image_detail}"']
+    if spec.tag:
+        words += ["--tag", arg(spec.tag)]
+    for container, image in spec.images.items():
+        words += ["--image", arg(f"{container}={image}")]
+    if spec.base:
+        words += ["--base", spec.base.value]
+    if spec.timeout:
+        words += ["--timeout", f"{int(spec.timeout)}s"]
+    if spec.force:
+        words.append("--force")
+    return [" ".join(words)], env
+
+
+def run_task_commands(target: ServiceTarget, container: str, command: tuple[str, ...]) -> list[str]:
+    """A one-off task of the service's running revision, launch type and network settings, with the
+    AWS CLI (bash); the action fails unless ``container`` exits 0 (ecsflow's ``run: {task: …}``).
+    ``aws ecs wait tasks-stopped`` gives up after 10 minutes (100 polls of 6 s)."""
+    cluster, service = shlex.quote(target.cluster), shlex.quote(target.service)
+    describe = f"aws ecs describe-services --cluster {cluster} --services {service} --query"
+    overrides = {"containerOverrides": [{"name": container, "command": list(command)}]} if command else {}
+    exit_code = f"tasks[0].containers[?name=='{container}'].exitCode | [0]"
+    return [
+        f"TASK_DEFINITION=$({describe} 'services[0].taskDefinition' --output text)",
+        f"LAUNCH_TYPE=$({describe} 'services[0].launchType' --output text)",
+        f"NETWORK=$({describe} 'services[0].networkConfiguration' --output json)",
+        f'ARGS=(--cluster {cluster} --task-definition "$TASK_DEFINITION" --started-by ecsflow-pipeline)',
+        'if [ "$LAUNCH_TYPE" != None ]; then ARGS+=(--launch-type "$LAUNCH_TYPE"); fi',
+        'if [ "$NETWORK" != null ]; then ARGS+=(--network-configuration "$NETWORK"); fi',
+        f'TASK=$(aws ecs run-task "${{ARGS[@]}}" --overrides {shlex.quote(json.dumps(overrides))} '
+        "--query 'tasks[0].taskArn' --output text)",
+        f'aws ecs wait tasks-stopped --cluster {cluster} --tasks "$TASK"',
+        f'EXIT=$(aws ecs describe-tasks --cluster {cluster} --tasks "$TASK" --query "{exit_code}" --output text)',
+        f'echo "task $TASK: {container} exited $EXIT"; test "$EXIT" = 0',
+    ]
 
 
 def _name(action: ActionConfig, target: ServiceTarget, several: bool) -> str:
@@ -252,12 +342,13 @@ def _codedeploy_action(
     }
 
 
-def handler_parameters(pipeline: str, stage: str, action: str) -> str:
-    """The Invoke action's UserParameters: which action of ecsflow.yml the handler runs."""
-    return json.dumps({"pipeline": pipeline, "stage": stage, "action": action}, separators=(",", ":"))
-
-
-def inline_buildspec(commands: list[str]) -> str:
-    lines = ["version: 0.2", "phases:", "  build:", "    commands:"]
-    lines += [f"      - {json.dumps(c)}" for c in commands]
+def inline_buildspec(commands: list[str], *, install: list[str] | None = None, bash: bool = False) -> str:
+    """A buildspec (version 0.2) running ``commands`` in the build phase."""
+    lines = ["version: 0.2"]
+    if bash:
+        lines += ["env:", "  shell: bash"]
+    lines.append("phases:")
+    if install:
+        lines += ["  install:", "    commands:", *[f"      - {json.dumps(c)}" for c in install]]
+    lines += ["  build:", "    commands:", *[f"      - {json.dumps(c)}" for c in commands]]
     return "\n".join(lines) + "\n"

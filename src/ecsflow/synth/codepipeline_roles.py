@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ecsflow.synth.cfn_yaml import get_att, ref, sub
-from ecsflow.synth.iam import Use, policy_for
+from ecsflow.synth.iam import PROMOTE, Use, permissions_for, policy_for
 from ecsflow.synth.targets import ServiceTarget
 
 BUCKET = "ArtifactBucket"
@@ -183,6 +183,7 @@ def codebuild_statements(
     *,
     projects: Sequence[str],
     vpc: bool,
+    extra: Sequence[dict[str, Any]] = (),
     repositories: Sequence[str],
     parameters: Sequence[str],
     secrets: Sequence[str],
@@ -252,14 +253,55 @@ def codebuild_statements(
         out.append(statement("BuildspecParameterStore", ["ssm:GetParameters"], _subs(sorted(parameters))))
     if secrets:
         out.append(statement("BuildspecSecretsManager", ["secretsmanager:GetSecretValue"], _subs(sorted(secrets))))
+    return out + list(extra)
+
+
+def ecsflow_statements(
+    targets: Sequence[ServiceTarget], *, promote: bool = False, job_results: bool = False, prefix: str = ""
+) -> list[dict[str, Any]]:
+    """What ecsflow itself calls to deploy ``targets`` (``iam-policy --for deploy``), with
+    ECR promotion and CodePipeline job results when asked; Sids get ``prefix``."""
+    if not targets:
+        return []
+    permissions = [*permissions_for(Use.DEPLOY, targets), *(PROMOTE if promote else ())]
+    if job_results:
+        permissions += [p for p in permissions_for(Use.PIPELINE, targets) if p.action.startswith("codepipeline:")]
+    policy = policy_for(Use.DEPLOY, targets, permissions=permissions)
+    return [_subs({**s, "Sid": prefix + s["Sid"]}) for s in policy["Statement"]]
+
+
+def run_task_statements(targets: Sequence[ServiceTarget]) -> list[dict[str, Any]]:
+    """``aws ecs run-task`` of a service's running revision (the ``run: {task: …}`` projects)."""
+    if not targets:
+        return []
+    families = sorted({t.place.arn("ecs", f"task-definition/{t.family}:*") for t in targets})
+    clusters = _subs(sorted({t.cluster_arn for t in targets}))
+    out = [
+        statement("RunTaskReadsTheService", ["ecs:DescribeServices"], _subs(sorted({t.service_arn for t in targets}))),
+        statement("RunTaskInTheClusters", ["ecs:RunTask"], _subs(families), {"ArnEquals": {"ecs:cluster": clusters}}),
+        statement(
+            "RunTaskWaitsForTheTask",
+            ["ecs:DescribeTasks"],
+            _subs(sorted({t.place.arn("ecs", f"task/{t.cluster}/*") for t in targets})),
+        ),
+    ]
+    roles = sorted({r for t in targets for r in t.roles})
+    if roles:
+        out.append(
+            statement(
+                "RunTaskPassesTheTaskRolesToEcsTasksOnly",
+                ["iam:PassRole"],
+                _subs(roles),
+                {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            )
+        )
     return out
 
 
-def handler_statements(targets: Sequence[ServiceTarget], *, run_tasks: Sequence[ServiceTarget]) -> list[dict[str, Any]]:
-    """The handler Lambda: ``iam-policy --for pipeline`` over its services, its own logs, the
-    artifacts it reads, and RunTask for one-off tasks."""
-    policy = policy_for(Use.PIPELINE, targets)
-    out = [_subs(s) for s in policy["Statement"]]
+def handler_statements(targets: Sequence[ServiceTarget]) -> list[dict[str, Any]]:
+    """The handler Lambda: ecsflow's deploy over its services, job results, its own logs. It
+    reads input artifacts with the job's own artifact credentials, so it needs no S3 access."""
+    out = ecsflow_statements(targets, job_results=True)
     out.append(
         statement(
             "OwnLogs",
@@ -267,16 +309,4 @@ def handler_statements(targets: Sequence[ServiceTarget], *, run_tasks: Sequence[
             {"Fn::Sub": "${" + FUNCTION_LOGS + ".Arn}"},
         )
     )
-    out.append(statement("ReadInputArtifacts", ["s3:GetObject", "s3:GetObjectVersion"], bucket_objects()))
-    if run_tasks:
-        families = sorted({t.place.arn("ecs", f"task-definition/{t.family}:*") for t in run_tasks})
-        clusters = sorted({t.cluster_arn for t in run_tasks})
-        out.append(
-            statement(
-                "RunOneOffTasksInTheClusters",
-                ["ecs:RunTask"],
-                _subs(families),
-                {"ArnEquals": {"ecs:cluster": _subs(clusters)}},
-            )
-        )
     return out

@@ -97,9 +97,7 @@ def _bucket() -> dict[str, Any]:
     }
 
 
-def _handler(
-    targets: Sequence[ServiceTarget], run_tasks: Sequence[ServiceTarget], options: SynthOptions
-) -> dict[str, Any]:
+def _handler(targets: Sequence[ServiceTarget], options: SynthOptions) -> dict[str, Any]:
     return {
         roles.FUNCTION_LOGS: {
             "Type": "AWS::Logs::LogGroup",
@@ -110,9 +108,7 @@ def _handler(
                 "RetentionInDays": 30,
             },
         },
-        "HandlerRole": roles.role(
-            "lambda.amazonaws.com", "ecsflow-handler", roles.handler_statements(targets, run_tasks=run_tasks)
-        ),
+        "HandlerRole": roles.role("lambda.amazonaws.com", "ecsflow-handler", roles.handler_statements(targets)),
         roles.FUNCTION: {
             "Type": "AWS::Lambda::Function",
             "DependsOn": [roles.FUNCTION_LOGS],
@@ -136,7 +132,6 @@ def assemble(
     resources: dict[str, Any],
     choices: Sequence[str],
     handler_targets: Iterable[ServiceTarget],
-    run_tasks: Sequence[ServiceTarget],
     options: SynthOptions,
 ) -> dict[str, Any]:
     targets = list(handler_targets)
@@ -149,7 +144,7 @@ def assemble(
     )
     all_resources: dict[str, Any] = {**_bucket()}
     if invokes:
-        all_resources.update(_handler(targets, run_tasks, options))
+        all_resources.update(_handler(targets, options))
     all_resources.update(resources)
     pipelines = [k for k, r in resources.items() if r["Type"] == "AWS::CodePipeline::Pipeline"]
     outputs: dict[str, Any] = {"ArtifactBucketName": {"Value": ref(roles.BUCKET)}}

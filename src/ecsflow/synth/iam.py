@@ -123,6 +123,11 @@ DEPLOY: tuple[Permission, ...] = (
     ),
     P("ecs:UpdateService", Kind.SERVICE, "start the deployment of the exact revision"),
     P("ecs:StopServiceDeployment", Kind.SERVICE_DEPLOYMENT, "`rollback` and stopping a deployment"),
+    P(
+        "ecs:ContinueServiceDeployment",
+        Kind.SERVICE_DEPLOYMENT,
+        "`continue` of an ECS-native blue/green, linear or canary deployment held at a PAUSE hook",
+    ),
     P("ecs:DeregisterTaskDefinition", Kind.ANY, "`deregister` and revision retention (no resource-level permissions)"),
     P("ecr:BatchGetImage", Kind.REPOSITORY, "pin a tag to its digest"),
 )
@@ -184,19 +189,27 @@ CODEDEPLOY_BOOTSTRAP: tuple[Permission, ...] = (
     P("codedeploy:DeleteDeploymentGroup", Kind.CODEDEPLOY_GROUP, "`--delete`"),
 )
 
+# `ecsflow promote`: retag in ECR without pull or push, record the promotion on the repository.
+PROMOTE: tuple[Permission, ...] = (
+    P("ecr:BatchGetImage", Kind.REPOSITORY, "read the image manifest to retag"),
+    P("ecr:PutImage", Kind.REPOSITORY, "put the new tag on the same manifest"),
+    P("ecr:DescribeRepositories", Kind.REPOSITORY, "tag mutability of the repository"),
+    P("ecr:ListTagsForResource", Kind.REPOSITORY, "read the promotion records"),
+    P("ecr:TagResource", Kind.REPOSITORY, "write the promotion record (a repository tag)"),
+)
+
 # Running ecsflow inside a pipeline (CodeBuild, the CodePipeline invoke handler, any CI):
-# deploy, plus pushing images built by the buildspec and reporting CodePipeline job results.
+# deploy and promote, plus pushing the images a buildspec builds and reporting job results.
 PIPELINE: tuple[Permission, ...] = (
     *DEPLOY,
-    P("ecr:GetAuthorizationToken", Kind.ANY, "docker login to ECR (no resource-level permissions)"),
-    P("ecr:BatchCheckLayerAvailability", Kind.REPOSITORY, "push images"),
-    P("ecr:InitiateLayerUpload", Kind.REPOSITORY, "push images"),
-    P("ecr:UploadLayerPart", Kind.REPOSITORY, "push images"),
-    P("ecr:CompleteLayerUpload", Kind.REPOSITORY, "push images"),
-    P("ecr:PutImage", Kind.REPOSITORY, "push images and promote by retagging"),
-    P("ecr:DescribeImages", Kind.REPOSITORY, "find the image a tag names"),
-    P("codepipeline:PutJobSuccessResult", Kind.ANY, "report an invoke action's result (no resource-level permissions)"),
-    P("codepipeline:PutJobFailureResult", Kind.ANY, "report an invoke action's result (no resource-level permissions)"),
+    *PROMOTE,
+    P("ecr:GetAuthorizationToken", Kind.ANY, "docker login to ECR (no resource-level permissions)", implicit=True),
+    P("ecr:BatchCheckLayerAvailability", Kind.REPOSITORY, "docker push", implicit=True),
+    P("ecr:InitiateLayerUpload", Kind.REPOSITORY, "docker push", implicit=True),
+    P("ecr:UploadLayerPart", Kind.REPOSITORY, "docker push", implicit=True),
+    P("ecr:CompleteLayerUpload", Kind.REPOSITORY, "docker push", implicit=True),
+    P("codepipeline:PutJobSuccessResult", Kind.ANY, "the invoke handler's job result (no resource-level permissions)"),
+    P("codepipeline:PutJobFailureResult", Kind.ANY, "the invoke handler's job result (no resource-level permissions)"),
 )
 
 USES: dict[Use, tuple[Permission, ...]] = {
@@ -224,10 +237,13 @@ def permissions_for(use: Use, targets: Sequence[ServiceTarget]) -> tuple[Permiss
     return tuple(perms)
 
 
-def policy_for(use: Use, targets: Sequence[ServiceTarget]) -> dict[str, Any]:
-    """The IAM policy document (``Version`` + ``Statement``) for ``use`` over ``targets``."""
+def policy_for(
+    use: Use, targets: Sequence[ServiceTarget], *, permissions: Sequence[Permission] | None = None
+) -> dict[str, Any]:
+    """The IAM policy document (``Version`` + ``Statement``) for ``use`` over ``targets``
+    (``permissions`` instead of the use's own list, for the roles of a generated pipeline)."""
     grouped: dict[Kind, set[str]] = {}
-    for perm in permissions_for(use, targets):
+    for perm in permissions if permissions is not None else permissions_for(use, targets):
         if _resources(perm.kind, targets):
             grouped.setdefault(perm.kind, set()).add(perm.action)
     statements: list[dict[str, Any]] = []
@@ -320,4 +336,4 @@ def placeholders(policy: dict[str, Any]) -> list[str]:
     return sorted({name for name in ("${AWS::Region}", "${AWS::AccountId}") if name in text})
 
 
-__all__ = ["Kind", "Permission", "Place", "Use", "permissions_for", "placeholders", "policy_for"]
+__all__ = ["DEPLOY", "PROMOTE", "Kind", "Permission", "Place", "Use", "permissions_for", "placeholders", "policy_for"]
