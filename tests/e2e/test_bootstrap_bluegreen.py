@@ -89,6 +89,13 @@ def test_codedeploy_bootstrap_deploy_rerun_delete(
     assert doc["plan"]["changes"] == 0
     assert mutations(local_aws) == {}
 
+    linear = "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"
+    code, doc, text = cli(run_cli, local_aws, config, *args[:-1], linear, "--yes")
+    assert code == ExitCode.OK, text
+    assert mutations(local_aws) == {"codedeploy:UpdateDeploymentGroup": 1}, "ecsflow's own group follows the flags"
+    group = cd.get_deployment_group(applicationName="AppECS-apps-web", deploymentGroupName="DgpECS-apps-web")
+    assert group["deploymentGroupInfo"]["deploymentConfigName"] == linear
+
     deploy(run_cli, local_aws, config, "v2")  # a CodeDeploy blue/green deployment on what bootstrap made
 
     code, doc, text = cli(run_cli, local_aws, config, "bootstrap", "codedeploy", "web", "--delete", "--yes")

@@ -110,9 +110,12 @@ class ProvisionAdapter(LbProvisioning):
         return self.create_lb(kind, p)
 
     def update(self, kind: str, params: Mapping[str, Any]) -> None:
-        if kind != "service":
+        if kind == "service":
+            self._aws.call("ecs", "update_service", **params)
+        elif kind == "deployment-group":
+            self._aws.call("codedeploy", "update_deployment_group", **params)
+        else:
             raise InternalError(f"bootstrap cannot update a {kind}")
-        self._aws.call("ecs", "update_service", **params)
 
     def delete(self, kind: str, params: Mapping[str, Any]) -> None:
         p = dict(params)

@@ -220,19 +220,32 @@ def _group(
         )
     pairs = (found.get("loadBalancerInfo") or {}).get("targetGroupPairInfoList") or [{}]
     bg = found.get("blueGreenDeploymentConfiguration") or {}
+    want_bg = wanted["blueGreenDeploymentConfiguration"]
     have_groups = sorted(str(g.get("name")) for g in pairs[0].get("targetGroups") or ())
-    diffs = differences(
-        [
-            ("deployment config", found.get("deploymentConfigName"), req.deployment_config),
-            ("target groups", have_groups, sorted([blue_name, green])),
-            ("production listener", (pairs[0].get("prodTrafficRoute") or {}).get("listenerArns"), [prod]),
-            (
-                "termination wait",
-                (bg.get("terminateBlueInstancesOnDeploymentSuccess") or {}).get("terminationWaitTimeInMinutes"),
-                req.termination_wait_minutes,
-            ),
-        ]
-    )
+    have_test = (pairs[0].get("testTrafficRoute") or {}).get("listenerArns") or None
+    compared: list[tuple[str, Any, Any]] = [
+        ("deployment config", found.get("deploymentConfigName"), req.deployment_config),
+        ("target groups", have_groups, sorted([blue_name, green])),
+        ("production listener", (pairs[0].get("prodTrafficRoute") or {}).get("listenerArns"), [prod]),
+        ("ready wait", _ready(bg.get("deploymentReadyOption")), _ready(want_bg["deploymentReadyOption"])),
+        (
+            "termination wait",
+            (bg.get("terminateBlueInstancesOnDeploymentSuccess") or {}).get("terminationWaitTimeInMinutes"),
+            req.termination_wait_minutes,
+        ),
+    ]
+    if not isinstance(test, Ref):
+        compared.append(("test listener", have_test, [test] if test else None))
+    if not isinstance(role, Ref):
+        compared.append(("service role", found.get("serviceRoleArn"), role))
+    diffs = differences(compared)
+    if isinstance(test, Ref) or isinstance(role, Ref):
+        diffs += ("the test listener or service role is created in this run",)
+    if diffs and managed(found.get("tags")):
+        # ecsflow's own group follows the command line (UpdateDeploymentGroup).
+        params = {k: v for k, v in wanted.items() if k not in ("deploymentGroupName", "tags")}
+        params["currentDeploymentGroupName"] = name
+        return Step("deployment-group", "deployment-group", name, Action.UPDATE, diffs, params, existing=name)
     if diffs:
         return Step(
             "deployment-group",
@@ -244,6 +257,11 @@ def _group(
         )
     action = Action.UNCHANGED if managed(found.get("tags")) else Action.ADOPT
     return Step("deployment-group", "deployment-group", name, action, existing=name)
+
+
+def _ready(option: Mapping[str, Any] | None) -> tuple[str, int]:
+    option = option or {}
+    return str(option.get("actionOnTimeout") or "CONTINUE_DEPLOYMENT"), int(option.get("waitTimeInMinutes") or 0)
 
 
 def plan_codedeploy_delete(

@@ -192,6 +192,10 @@ class FakeProvision:
 
     def update(self, kind: str, params: Mapping[str, Any]) -> None:
         self._check("update", kind)
+        if kind == "deployment-group":
+            group = self.groups[(params["applicationName"], params["currentDeploymentGroupName"])]
+            group.update({k: v for k, v in params.items() if k != "currentDeploymentGroupName"})
+            return
         svc = self.services[(params["cluster"], params["service"])]
         svc.update({k: v for k, v in params.items() if k not in ("cluster", "service")})
 

@@ -355,3 +355,33 @@ environments:
     assert (
         "ecsflow.yml: services.web.bootstrap.native.step_percent: expected a number from 3.0 to 100.0, got 1" in details
     )
+
+
+def test_codedeploy_rerun_with_other_settings_updates_ecsflows_own_group() -> None:
+    port, req = codedeploy_world()
+    apply(plan_codedeploy(port, req), port, by="codedeploy")
+    changed = CodeDeployRequest(
+        "apps", "web", test_port=8443, deployment_config="CodeDeployDefault.ECSLinear10PercentEvery1Minutes"
+    )
+    plan = plan_codedeploy(port, changed)
+    assert [(s.kind, s.action) for s in plan.changes] == [("deployment-group", Action.UPDATE)]
+    step = plan.changes[0]
+    assert "ready wait: AWS has ('STOP_DEPLOYMENT', 30), ecsflow.yml says ('CONTINUE_DEPLOYMENT', 0)" in step.details
+    apply(plan, port)
+    group = port.groups[("AppECS-apps-web", "DgpECS-apps-web")]
+    assert group["deploymentConfigName"] == "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"
+    assert not plan_codedeploy(port, changed).changes
+
+
+def test_codedeploy_group_ecsflow_does_not_manage_is_adopted_or_shown_not_updated() -> None:
+    port, req = codedeploy_world()
+    apply(plan_codedeploy(port, req), port, by="codedeploy")
+    group = port.groups[("AppECS-apps-web", "DgpECS-apps-web")]
+    group["tags"] = {}
+    group["deploymentConfigName"] = "CodeDeployDefault.ECSAllAtOnce"
+    plan = plan_codedeploy(port, req)
+    step = next(s for s in plan.steps if s.kind == "deployment-group")
+    assert step.action is Action.ADOPT  # same settings as the command line: nothing differs
+    group["deploymentConfigName"] = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    step = next(s for s in plan_codedeploy(port, req).steps if s.kind == "deployment-group")
+    assert step.action is Action.DIFFERS and not plan_codedeploy(port, req).changes
