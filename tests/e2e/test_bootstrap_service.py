@@ -181,3 +181,32 @@ def test_failure_mid_apply_says_what_was_created_and_rerun_continues(
     assert code == ExitCode.OK, text
     assert mutations(local_aws) == {"ecs:CreateService": 1}, "the rest is reused, not created again"
     assert actions(doc)["task-definition boot:1"] == "unchanged"
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_on_a_terminal_bootstrap_asks_before_applying(
+    run_cli: Any,
+    local_aws: LocalAWS,
+    local_world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: bool,
+) -> None:
+    import click
+
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(click, "confirm", lambda text, default=False: asked.append(text) or answer)
+    config = write_project(tmp_path, local_aws, local_world, bootstrap=network(local_world))
+    local_aws.reset_calls()
+    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "bootstrap", "service", "web")
+    assert code == ExitCode.OK, out + err
+    assert asked == ["apply these 4 change(s)?"]
+    assert "  bootstrap service web → apps/web (ECS controller, rolling, no load balancer)" in out
+    assert "    create    cluster apps" in out
+    if answer:
+        assert "done: 4 change(s) applied" in out
+        assert mutations(local_aws)["ecs:CreateService"] == 1
+    else:
+        assert "nothing changed" in out
+        assert mutations(local_aws) == {}
