@@ -73,14 +73,15 @@ class ProvisionAdapter(LbProvisioning):
                     return {**group, "tags": dict(response.get("tags") or {})}
         return None
 
-    def missing_subnets(self, ids: Sequence[str]) -> list[str]:
+    def subnet_vpcs(self, ids: Sequence[str]) -> dict[str, str]:
+        """The VPC of each subnet that exists (a filter, so missing ids are not an error)."""
         if not ids:
-            return []
-        found: set[str] = set()
+            return {}
+        found: dict[str, str] = {}
         filters = [{"Name": "subnet-id", "Values": list(ids)}]
         for page in self._aws.paginate("ec2", "describe_subnets", Filters=filters):
-            found.update(str(s["SubnetId"]) for s in page.get("Subnets") or ())
-        return [i for i in ids if i not in found]
+            found.update({str(s["SubnetId"]): str(s.get("VpcId", "")) for s in page.get("Subnets") or ()})
+        return found
 
     def missing_security_groups(self, ids: Sequence[str]) -> list[str]:
         if not ids:

@@ -63,7 +63,8 @@ def _check_inputs(port: ProvisionPort, req: ServiceRequest) -> dict[str, Any] | 
     s = req.settings
     problems: list[Problem] = []
     file = req.config_file
-    for missing in port.missing_subnets(s.subnets):
+    vpcs = port.subnet_vpcs(s.subnets)
+    for missing in (i for i in s.subnets if i not in vpcs):
         problems.append(Problem(f"subnet {missing} does not exist (region/account?)", req.path("subnets"), file))
     for missing in port.missing_security_groups(s.security_groups):
         problems.append(Problem(f"security group {missing} does not exist", req.path("security_groups"), file))
@@ -89,6 +90,11 @@ def _check_inputs(port: ProvisionPort, req: ServiceRequest) -> dict[str, Any] | 
             problems.append(
                 Problem(f"container {lb.container} maps no port {lb.port}", req.path("load_balancer.port"), file)
             )
+        group_vpc = (group or {}).get("VpcId")
+        elsewhere = sorted(i for i, v in vpcs.items() if group_vpc and v != group_vpc)
+        if elsewhere:
+            message = f"subnets {', '.join(elsewhere)} are not in the target group's VPC {group_vpc}"
+            problems.append(Problem(message, req.path("subnets"), file))
     if problems:
         raise ConfigError(
             f"bootstrap of {req.svc.key}: {len(problems)} problem(s) with what ecsflow.yml names",

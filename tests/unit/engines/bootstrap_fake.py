@@ -102,8 +102,8 @@ class FakeProvision:
     def log_group(self, name: str, region: str | None) -> dict[str, Any] | None:
         return self.log_groups.get(name)
 
-    def missing_subnets(self, ids: Sequence[str]) -> list[str]:
-        return [i for i in ids if i not in self.subnets]
+    def subnet_vpcs(self, ids: Sequence[str]) -> dict[str, str]:
+        return {i: "vpc-1" for i in ids if i in self.subnets}
 
     def missing_security_groups(self, ids: Sequence[str]) -> list[str]:
         return [i for i in ids if i not in self.security_groups]

@@ -385,3 +385,14 @@ def test_codedeploy_group_ecsflow_does_not_manage_is_adopted_or_shown_not_update
     group["deploymentConfigName"] = "CodeDeployDefault.ECSCanary10Percent5Minutes"
     step = next(s for s in plan_codedeploy(port, req).steps if s.kind == "deployment-group")
     assert step.action is Action.DIFFERS and not plan_codedeploy(port, req).changes
+
+
+def test_subnets_outside_the_target_groups_vpc_are_refused() -> None:
+    port = FakeProvision()
+    port.add_alb()
+    port.target_groups[next(iter(port.target_groups))]["VpcId"] = "vpc-other"
+    with pytest.raises(ConfigError) as err:
+        plan_service(port, request(load_balancer=LoadBalancerConfig("web-tg", "web", 8080)))
+    assert err.value.details() == [
+        "ecsflow.yml: services.web.bootstrap.subnets: subnets subnet-a are not in the target group's VPC vpc-other"
+    ]
