@@ -396,3 +396,27 @@ def test_subnets_outside_the_target_groups_vpc_are_refused() -> None:
     assert err.value.details() == [
         "ecsflow.yml: services.web.bootstrap.subnets: subnets subnet-a are not in the target group's VPC vpc-other"
     ]
+
+
+def test_native_test_listener_gets_its_own_rule_and_a_missing_one_is_refused() -> None:
+    port = FakeProvision()
+    tg = port.add_alb()
+    lb = next(iter(port.listeners_.values()))["LoadBalancerArn"]
+    test = arn("elasticloadbalancing", "listener/app/web/1/8443")
+    port.listeners_[test] = {"ListenerArn": test, "LoadBalancerArn": lb, "Port": 8443, "Protocol": "HTTP", "tags": {}}
+    port.add_service(
+        "apps", "web", loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}]
+    )
+    plan = plan_native(port, NativeRequest("apps", "web", "BLUE_GREEN", NativeConfig(test_listener=test)))
+    assert [s.id for s in plan.changes] == [
+        "target-group:alternate",
+        "rule:production",
+        "rule:test",
+        "role:infrastructure",
+        "service",
+    ]
+    apply(plan, port)
+    advanced = port.services[("apps", "web")]["loadBalancers"][0]["advancedConfiguration"]
+    assert port.rules_[advanced["testListenerRule"]]["ListenerArn"] == test
+    with pytest.raises(InputError, match=r"test listener .* does not exist"):
+        plan_native(port, NativeRequest("apps", "web", "BLUE_GREEN", NativeConfig(test_listener=test + "x")))
