@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_demo_acts_behave_as_expected(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     final = lines[-1]
     assert final["ok"] is True
-    assert [(a["act"], a["ok"]) for a in final["demo"]] == [(n, True) for n in range(1, 9)]
+    assert [(a["act"], a["ok"]) for a in final["demo"]] == [(n, True) for n in range(1, 12)]
     acts = {a["act"]: a["actual"] for a in final["demo"]}
     assert acts[2].startswith("succeeded")
     assert acts[3].startswith("rolled_back") and "would exit 4" in acts[3]
@@ -48,9 +49,18 @@ def test_demo_acts_behave_as_expected(tmp_path: Path) -> None:
     assert acts[6] == "app Succeeded"
     assert acts[7] == "taskdef Succeeded"
     assert acts[8].startswith("promote Succeeded; test and staging run sha256:")
+    # Blue/green: ECS-native linear, a CodeDeploy canary, and one whose test command fails.
+    assert re.fullmatch(r"succeeded: production (\d+ → )*100 % on web:\d+", acts[9]), acts[9]
+    assert acts[10].startswith("succeeded: production ") and acts[10].endswith("100 %, runs nginx:1.28"), acts[10]
+    assert acts[11].startswith("rolled_back: ") and "runs nginx:1.28" in acts[11], acts[11]
+    stages = [
+        line["stage"] for line in lines if line.get("event") == "stage_reached" and line["service"] == "web-linear"
+    ]
+    assert stages[0] == "PRE_SCALE_UP" and "PRODUCTION_TRAFFIC_SHIFT" in stages and stages[-1] == "CLEAN_UP"
     # The deploy acts report through the usual JSON lines: events, then a result object each.
     results = [line["result"] for line in lines if "result" in line and "event" not in line]
-    assert [r["services"][0]["outcome"] for r in results] == ["succeeded", "rolled_back"]
+    outcomes = [r["services"][0]["outcome"] for r in results]
+    assert outcomes == ["succeeded", "rolled_back", "succeeded", "succeeded", "rolled_back"]
     assert results[1]["exit_code"] == 4
     assert results[1]["services"][0]["failures"], "the rollback names the failing tasks"
     assert (tmp_path / "project" / "ecsflow.yml").exists()

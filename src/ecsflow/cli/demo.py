@@ -5,7 +5,9 @@ Acts: (1) create the example world (cluster, ECR repository, a running service `
 it back; ecsflow says so, with the reason and the exit code it would return), (4)
 ``status``, (5) ``history``, then pipelines in a throwaway Git repository (``demo_pipeline.py``):
 (6) a code change runs the app pipeline (build → deploy), (7) a task definition change runs
-only the taskdef pipeline, (8) a promotion from test to staging deploys the same digest.
+only the taskdef pipeline, (8) a promotion from test to staging deploys the same digest, then blue/green
+(``demo_bluegreen.py``): (9) an ECS-native linear deployment with its stages shown live,
+(10) a CodeDeploy canary, (11) a CodeDeploy canary whose test command fails and is rolled back.
 The demo exits 0 when every act behaved as expected, the rollback of act 3 included, and 1
 otherwise.
 
@@ -25,6 +27,7 @@ from typing import Any
 import click
 
 from ecsflow.cli.context import CliContext, get_context
+from ecsflow.cli.demo_bluegreen import BLUEGREEN_ACTS, bluegreen_steps
 from ecsflow.cli.demo_pipeline import PIPELINE_ACTS, pipeline_steps
 from ecsflow.cli.demo_project import LocalEndpoint, deploy_act, open_endpoint, write_project
 from ecsflow.cli.output.view import View
@@ -64,6 +67,8 @@ def demo(speed: float, keep_dir: str | None) -> int:
     4. ecsflow status                 5. ecsflow history
     6-8. pipelines in a Git repository: a code change runs build → deploy, a task definition
          change runs only its pipeline, a promotion test → staging deploys the same digest
+    9-11. blue/green: an ECS-native linear deployment, a CodeDeploy canary, and a canary
+         whose --test-command fails and is rolled back (exit code 4)
     """
     ctx = get_context()
     view = View(ctx)
@@ -83,6 +88,7 @@ def demo(speed: float, keep_dir: str | None) -> int:
         Act("ecsflow status", "web runs the v2 revision, no drift"),
         Act("ecsflow history", "rolled back, succeeded, succeeded (newest first)"),
         *(Act(title, expected, intro) for title, expected, intro in PIPELINE_ACTS),
+        *(Act(title, expected, intro) for title, expected, intro in BLUEGREEN_ACTS),
     ]
     _banner(view, speed, ctx)
     if ctx.endpoint_url is None:
@@ -103,6 +109,7 @@ def _run_acts(ctx: CliContext, view: View, endpoint: LocalEndpoint, folder: Path
         lambda: _status(ctx, view, endpoint, folder),
         lambda: _history(view, endpoint),
         *pipeline_steps(ctx, endpoint, folder),  # acts 6-8: cli/demo_pipeline.py
+        *bluegreen_steps(ctx, endpoint, folder),  # acts 9-11: cli/demo_bluegreen.py
     ]
     for n, (act, step) in enumerate(zip(acts, steps, strict=True), 1):
         _heading(view, n, act.title)

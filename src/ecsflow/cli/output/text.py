@@ -9,6 +9,9 @@ from __future__ import annotations
 import time
 
 from ecsflow.events import (
+    CommandFinished,
+    CommandOutput,
+    CommandStarted,
     DeploymentFinished,
     DeploymentProgress,
     DeploymentStarted,
@@ -156,6 +159,13 @@ def event_lines(event: Event) -> list[str]:
         return [f"stage {event.stage}: {event.status}"]
     if isinstance(event, DeploymentFinished):
         return [result_line(event.result)]
+    # A command ecsflow runs during a deploy (a --test-command gate); the buildspec runner has its own view.
+    if isinstance(event, CommandStarted):
+        return [f"$ {event.command}"]
+    if isinstance(event, CommandOutput):
+        return [f"| {event.line}"]
+    if isinstance(event, CommandFinished):
+        return [f"{event.phase} exited with {event.exit_code}"]
     return [type(event).__name__]
 
 
