@@ -109,9 +109,14 @@ def test_existing_cluster_and_log_group_are_adopted_and_kept(
     assert code == ExitCode.OK, text
     assert actions(doc)["cluster demo"] == "adopt"
     assert actions(doc)["log-group /ecs/web (us-east-1)"] == "adopt"
+    local_aws.client("ecs").deregister_task_definition(taskDefinition="boot:1")  # by hand, outside ecsflow
     code, doc, text = cli(run_cli, local_aws, config, "bootstrap", "service", "web", "--delete", "--yes")
     assert code == ExitCode.OK, text
-    assert {s["kind"] for s in doc["plan"]["steps"]} == {"service", "task-definition"}
+    assert {(s["kind"], s["action"]) for s in doc["plan"]["steps"]} == {
+        ("service", "delete"),
+        ("task-definition", "keep"),
+    }
+    assert json.loads((tmp_path / ".ecsflow" / "bootstrap" / "demo" / "web.json").read_text())["resources"] == []
     assert local_aws.client("ecs").describe_clusters(clusters=["demo"])["clusters"][0]["status"] == "ACTIVE"
     assert "/ecs/web" in log_groups(local_aws)
 

@@ -28,8 +28,8 @@ from ecsflow.cli.service_targets import Target, config_file, mask_pattern, selec
 from ecsflow.config import ProjectConfig
 from ecsflow.diff import Masker
 from ecsflow.engines.bootstrap_apply import ProvisionPort, apply_plan
-from ecsflow.engines.bootstrap_common import RecordEntry
-from ecsflow.engines.bootstrap_plan import BootstrapPlan, Step
+from ecsflow.engines.bootstrap_common import GONE, RecordEntry
+from ecsflow.engines.bootstrap_plan import Action, BootstrapPlan, Step
 from ecsflow.errors import ConfigError, Problem, UsageError
 from ecsflow.events import Event, Message
 
@@ -147,6 +147,10 @@ def _run(
     for step in plan.differing:
         view.line(f"warning: {step.kind} {step.name} differs from ecsflow.yml (left as it is)", style="yellow")
     doc: dict[str, Any] = {"plan": plan.to_json(), "dry_run": dry_run, "applied": False, "created": [], "deleted": []}
+    store = RecordStore(_root(ctx, config), target.cluster, target.service)
+    gone = {s.id for s in plan.steps if s.action is Action.KEEP and s.details == (GONE,)}
+    if gone and not dry_run:  # deleted outside ecsflow: nothing left to remember
+        store.save([e for e in store.load() if f"{e.kind}:{e.id}" not in gone])
     if dry_run or not plan.changes:
         if not plan.changes and not dry_run:
             view.line("nothing to change", style="bold")
@@ -162,7 +166,6 @@ def _run(
             view.line("nothing changed")
             view.document(doc)
             return 0
-    store = RecordStore(_root(ctx, config), target.cluster, target.service)
     entries = store.load()
 
     def created(step: Step, ident: str, undo: Mapping[str, Any]) -> None:

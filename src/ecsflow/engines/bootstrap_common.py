@@ -16,6 +16,7 @@ from typing import Any
 from ecsflow.engines.bootstrap_apply import ProvisionPort
 from ecsflow.engines.bootstrap_plan import Action, Step, managed
 
+GONE = "already gone"
 # Deletion order: what depends on a resource goes before it.
 DELETE_ORDER = (
     "deployment-group",
@@ -114,7 +115,7 @@ def delete_steps(
             noted = {str(a) for a in entry.undo.get("_load_balancers") or ()}
             reason = _forwarded_to(port, entry.id, going, (load_balancers or set()) | noted)
         if tags is None:
-            steps.append(Step(step_id, entry.kind, entry.name, Action.KEEP, ("already gone",), existing=entry.id))
+            steps.append(Step(step_id, entry.kind, entry.name, Action.KEEP, (GONE,), existing=entry.id))
         elif not managed(tags):
             why = "no longer tagged ecsflow:managed-by=ecsflow: someone else manages it now"
             steps.append(Step(step_id, entry.kind, entry.name, Action.KEEP, (why,), existing=entry.id))
