@@ -118,9 +118,13 @@ def plan_native(port: ProvisionPort, req: NativeRequest) -> BootstrapPlan:
     steps = list(pieces.steps)
     current = dict(service.get("deploymentConfiguration") or {})
     current_advanced = dict(lbs[0].get("advancedConfiguration") or {})
-    wanted = {**current, **pieces.deployment}
+    # Settings of another strategy do not carry over (LINEAR → CANARY drops linearConfiguration).
+    other = {"LINEAR": ("canaryConfiguration",), "CANARY": ("linearConfiguration",)}.get(
+        req.strategy, ("linearConfiguration", "canaryConfiguration")
+    )
+    wanted = {**{k: v for k, v in current.items() if k not in other}, **pieces.deployment}
     creates = any(s.action is Action.CREATE for s in steps)
-    same_config = all(current.get(k) == v for k, v in pieces.deployment.items())
+    same_config = all(current.get(k) == v for k, v in pieces.deployment.items()) and not set(other) & set(current)
     if not creates and same_config and current_advanced == dict(pieces.advanced):
         steps.append(Step("service", "service", req.service, Action.UNCHANGED, (f"strategy {req.strategy}",)))
     else:

@@ -420,3 +420,20 @@ def test_native_test_listener_gets_its_own_rule_and_a_missing_one_is_refused() -
     assert port.rules_[advanced["testListenerRule"]]["ListenerArn"] == test
     with pytest.raises(InputError, match=r"test listener .* does not exist"):
         plan_native(port, NativeRequest("apps", "web", "BLUE_GREEN", NativeConfig(test_listener=test + "x")))
+
+
+def test_switching_native_strategy_drops_the_other_strategys_settings() -> None:
+    port = FakeProvision()
+    tg = port.add_alb()
+    port.add_service(
+        "apps", "web", loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}]
+    )
+    apply(plan_native(port, NativeRequest("apps", "web", "LINEAR", NativeConfig(step_percent=25.0))), port)
+    assert port.services[("apps", "web")]["deploymentConfiguration"]["linearConfiguration"] == {"stepPercent": 25.0}
+    plan = plan_native(port, NativeRequest("apps", "web", "CANARY", NativeConfig(canary_percent=5.0)))
+    assert [s.kind for s in plan.changes] == ["service"]
+    apply(plan, port)
+    assert port.services[("apps", "web")]["deploymentConfiguration"] == {
+        "strategy": "CANARY",
+        "canaryConfiguration": {"canaryPercent": 5.0},
+    }
