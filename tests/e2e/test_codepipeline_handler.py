@@ -214,3 +214,19 @@ def test_bad_parameters_fail_the_job_before_any_change(
 def test_not_a_job_event_reports_nothing(local_aws: LocalAWS) -> None:
     assert handler({"Records": []}, Context(local_aws, 900))["result"] == "not a job"
     assert local_aws.job_results() == []
+
+
+@pytest.mark.local_aws(scenario={"services": {"demo/web": {"task_start_seconds": 90, "healthy_after_seconds": 30}}})
+def test_a_resumed_invocation_without_time_left_still_sees_the_end(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world)
+    register_newer(local_aws, local_world, "v9")
+    params = {"cluster": "demo", "service": "web", "mode": "latest", "reserve_seconds": 20}
+    event = job_event(local_aws, "job-late", params)
+    handler(event, Context(local_aws, 40))
+    (first,) = results_for(local_aws, "job-late")
+    assert first["continuationToken"] and not first["final"]
+    local_aws.advance(600)  # the deployment finishes while no invocation runs
+    resumed = {**event["CodePipeline.job"]["data"], "continuationToken": first["continuationToken"]}
+    handler({"CodePipeline.job": {**event["CodePipeline.job"], "data": resumed}}, Context(local_aws, 0))
+    final = results_for(local_aws, "job-late")[-1]
+    assert final["result"] == "Succeeded" and final["final"], final

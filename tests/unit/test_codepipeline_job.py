@@ -54,6 +54,19 @@ def test_not_a_job(bad: Any) -> None:
         parse_event(bad)
 
 
+def test_parameters_that_synth_codepipeline_writes() -> None:
+    # The shape `ecsflow synth codepipeline` puts in the Invoke action (tests/golden/codepipeline-*.yaml).
+    text = '{"services":["test/worker-svc"],"base":"latest","artifact":"BuildOutput","env":"test","timeout":"900s"}'
+    params = parse_parameters(text)
+    assert (params.services, params.base, params.artifact, params.env) == (
+        ("test/worker-svc",),
+        "latest",
+        "BuildOutput",
+        "test",
+    )
+    assert params.mode == "deploy" and params.timeout == 900.0
+
+
 def test_parameters_defaults_and_services() -> None:
     params = parse_parameters(json.dumps({"cluster": "prod", "services": ["web", "other/api", "web"]}))
     assert params.services == ("web", "other/api") and params.mode == "deploy" and params.reserve_seconds == 30

@@ -248,7 +248,9 @@ def _wait(engine: DeployEngine, clock: BudgetClock, state: JobState) -> Report:
     finished = list(state.finished)
     failed: list[DeploymentResult] = []
     pending = list(state.waiting)
-    if pending and clock.left() > 0:
+    # Even with no time left, attach and poll once: the first sleep ends the invocation, and
+    # a deployment that finished meanwhile is seen (a continuation never loops blind).
+    if pending:
         now = clock.now()
         targets = [
             AttachTarget(w.key, w.cluster, w.service, w.deployment_id, max(w.deadline - now, 0.0)) for w in pending
