@@ -337,3 +337,18 @@ def test_a_gate_hook_left_by_an_interrupted_deploy_goes_with_the_next_deploy(
     assert code == ExitCode.OK, text
     assert web["outcome"] == "succeeded", "not held at the stale gate"
     assert not service(local_aws)["deploymentConfiguration"].get("lifecycleHooks")
+
+
+def test_rollback_at_the_test_traffic_stop_point(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    setup = create_native_service(local_aws, local_world, CANARY)
+    config = project(local_aws, local_world, tmp_path)
+    code, web, text, _ = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--until", "test-traffic")
+    assert code == ExitCode.OK and web["outcome"] == "reached", text
+    code, back, text, _ = cli(run_cli, local_aws, config, "rollback", "web")
+    assert code == ExitCode.OK, text
+    assert back["outcome"] == "succeeded"
+    assert weights(local_aws, setup["test"])[setup["blue"]] == 100, "test traffic is back on blue too"
+    assert service(local_aws)["taskDefinition"] == local_world.task_definition_arn
+    assert not service(local_aws)["deploymentConfiguration"].get("lifecycleHooks"), "the gate hook is gone"
