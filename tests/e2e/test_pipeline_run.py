@@ -59,7 +59,7 @@ pipelines:
           - {{name: Smoke, run: "echo deployed #{{BuildVariables.IMAGE_URI}}", run_order: 2}}
   taskdef:
     triggers:
-      - push: [{{branches: {{includes: [main]}}, filePaths: {{includes: [taskdef.json]}}}}]
+      - push: [{{branches: {{includes: [main, 1.10]}}, filePaths: {{includes: [taskdef.json]}}}}]
     variables: {{IMAGE_TAG: v2}}
     stages:
       - name: Deploy
@@ -250,3 +250,20 @@ def test_a_promotion_deploys_the_digest_that_runs_in_test_to_staging(
     assert in_staging.split("@")[1] == in_test.split("@")[1]  # the same digest
     tagged = local_aws.client("ecr").describe_images(repositoryName="web", imageIds=[{"imageTag": "staging"}])
     assert tagged["imageDetails"][0]["imageDigest"] == in_test.split("@")[1]
+
+
+def test_run_decides_like_changes_even_for_a_branch_yaml_reads_as_a_number(
+    run_cli: Any, local_aws: LocalAWS, repo: Path
+) -> None:
+    _git(repo, "checkout", "-q", "-b", "1.10")
+    body = json.loads((repo / "taskdef.json").read_text())
+    body["containerDefinitions"][0]["environment"] = [{"name": "RELEASE", "value": "1.10"}]
+    (repo / "taskdef.json").write_text(json.dumps(body, indent=2))
+    _commit(repo, "release branch")
+    code, out, err = run_cli(
+        "-c", str(repo / "ecsflow.yml"), "changes", "--from", "main", "--to", "1.10", "--repo", str(repo)
+    )
+    assert code == 0 and "taskdef: TRIGGERED" in out, out + err
+    code, doc, text = cli(run_cli, local_aws, repo, "run", "--from", "main", "--to", "1.10", "--repo", str(repo))
+    assert code == ExitCode.OK, text
+    assert [r["pipeline"] for r in doc["runs"]] == ["taskdef"]

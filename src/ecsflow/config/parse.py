@@ -22,7 +22,7 @@ from ecsflow.config.model import (
 )
 from ecsflow.config.order import deploy_order
 from ecsflow.config.pipelines import check_run_store
-from ecsflow.config.pipelines_parse import read_pipelines
+from ecsflow.config.pipelines_parse import pipelines_as_written, read_pipelines
 from ecsflow.errors import ConfigError, Problem, problems_error
 
 DEFAULT_FILE = "ecsflow.yml"
@@ -200,7 +200,7 @@ def parse_config(text: str, *, file: str = DEFAULT_FILE, root: str = ".") -> Pro
     environments = _environments(r, top.get("environments"), services)
     order = deploy_order(services, top.get("order"), r.problem)
     pipelines = read_pipelines(
-        top.get("pipelines"),
+        pipelines_as_written(text, file) if "pipelines" in top else None,
         services=frozenset(services),
         environments=frozenset(environments),
         report=r.problem,

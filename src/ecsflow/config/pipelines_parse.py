@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecsflow.artifacts.loader import Format, load_document, scalar_text
 from ecsflow.config.model import BaseMode
 from ecsflow.config.pipelines import (
     DEFAULT_BUILDSPEC,
@@ -39,6 +40,7 @@ from ecsflow.config.pipelines import (
     frozen_strings,
 )
 from ecsflow.config.triggers import read_triggers
+from ecsflow.errors import ArtifactError
 
 _PIPELINE_NAME = re.compile(r"[A-Za-z0-9.@\-_]{1,100}")
 _ACTION_NAME = re.compile(r"[A-Za-z0-9.@\-_]{1,100}")  # stage and action names
@@ -50,6 +52,22 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, None: 1}
 
 Report = Callable[[str, str], None]  # (path, message)
+
+
+def _as_text(value: str | int | float) -> str:
+    """A YAML scalar as it was written (``1.10`` stays "1.10" when read with ``pipelines_as_written``)."""
+    return value if isinstance(value, str) else (scalar_text(value) or str(value))
+
+
+def pipelines_as_written(text: str, file: str) -> Any:
+    """The ``pipelines:`` section read with the shared loader, which keeps numbers as written:
+    a branch or tag named ``1.10`` must not become the float 1.1 (``ecsflow changes`` reads
+    triggers the same way). None when the text is not valid YAML (reported elsewhere)."""
+    try:
+        data = load_document(text, file, fmt=Format.YAML).data
+    except ArtifactError:
+        return None
+    return data.get("pipelines") if isinstance(data, Mapping) else None
 
 
 def _kind(value: object) -> str:
@@ -87,7 +105,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.report(f"{path}.{key}", f"expected a string, got {_kind(value)}")
             return None
-        return str(value)
+        return _as_text(value)
 
     def strings(self, value: Any, path: str) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -95,7 +113,7 @@ class _Reader:
             if isinstance(item, bool) or not isinstance(item, str | int | float):
                 self.report(f"{path}.{key}", f"expected a string, got {_kind(item)}")
             else:
-                out[key] = str(item)
+                out[key] = _as_text(item)
         return out
 
     def names(self, value: Any, path: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
@@ -430,7 +448,7 @@ def _variables(r: _Reader, value: Any, path: str) -> tuple[PipelineVariable, ...
                 r.report(here, f"the default must be a string, got {_kind(default)}")
                 default = None
             else:
-                default = str(default)
+                default = _as_text(default)
                 if not 1 <= len(default) <= 1000:
                     r.report(here, "a default holds 1–1000 characters (an empty value is not allowed; leave it out)")
         description = r.text(data, "description", here)

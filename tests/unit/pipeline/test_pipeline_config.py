@@ -194,3 +194,20 @@ pipelines:
 
 def test_a_file_without_pipelines_has_none() -> None:
     assert parse_config(HEAD).pipelines == {}
+
+
+def test_numbers_are_kept_as_written() -> None:
+    text = (
+        HEAD
+        + """
+pipelines:
+  p:
+    triggers: [{push: [{branches: {includes: [1.10]}}]}]
+    variables: {VERSION: 1.10}
+    stages: [{name: S, actions: [{name: R, run: "echo", run_order: 1}]}]
+"""
+    )
+    p = parse_config(text).pipelines["p"]
+    branches = p.triggers[0].push[0].branches
+    assert branches is not None and branches.includes == ("1.10",)
+    assert p.variables[0].default == "1.10"
