@@ -82,7 +82,8 @@ def apply_plan(
         try:
             outputs[step.id] = _apply_step(step, port, outputs, clock, sink)
         except EcsflowError as exc:
-            what = "continues" if plan.changes and plan.changes[0].action is not Action.DELETE else "deletes the rest"
+            deleting = any(s.action is Action.DELETE for s in plan.changes)
+            what = "deletes the rest" if deleting else "continues"
             raise BootstrapFailed(step, exc, created, hint=f"fix the cause, then `{rerun}` {what}") from exc
         if step.action is Action.CREATE:
             ident = str(outputs[step.id]["id"])
