@@ -57,6 +57,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--approve", "approvals", multiple=True, metavar="STAGE", help="Approve this stage's gate (repeatable).")
 @click.option("-e", "--env", default=None, help="Environment for deploy actions that do not name one.")
 @click.option("--resume", "resume_id", default=None, metavar="RUN_ID", help="Go on with a run that stopped.")
+@click.option("--summary", "summary_path", default=None, metavar="FILE", help="Write a Markdown summary here.")
 @click.option(
     "--repo", type=click.Path(file_okay=False), default=None, help="The Git repository [default: the config's folder]."
 )
@@ -70,6 +71,7 @@ def run(
     approvals: tuple[str, ...],
     env: str | None,
     resume_id: str | None,
+    summary_path: str | None,
     repo: str | None,
 ) -> int:
     """Run pipelines of ecsflow.yml: the ones a change triggers (--from), or the named ones.
@@ -102,7 +104,7 @@ def run(
             runner = wiring.runner(text_sink(reporter.sink) if not ctx.json_output else reporter.sink)
             resumed = runner.resume(selected[0], previous)
             reporter.close()
-        return _finish(ctx, [resumed])
+        return _finish(ctx, [resumed], summary_path)
 
     change = None
     source_revision = None
@@ -137,7 +139,7 @@ def run(
     ]
     if not requests:
         _say(ctx, f"no pipeline is triggered by {change}")
-        return _finish(ctx, [])
+        return _finish(ctx, [], summary_path)
     wiring = RunWiring(ctx, config, root, approvals, store)
     records: list[RunRecord] = []
     with wiring.reporter() as reporter:
@@ -145,7 +147,7 @@ def run(
         for request in requests:
             records.append(runner.run(request))
         reporter.close()
-    return _finish(ctx, records)
+    return _finish(ctx, records, summary_path)
 
 
 def _say(ctx: CliContext, text: str) -> None:
@@ -210,7 +212,27 @@ def _write(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _finish(ctx: CliContext, records: list[RunRecord]) -> int:
+def _write_summary(records: list[RunRecord], summary_path: str | None) -> None:
+    import os
+
+    from ecsflow.cli.run_output import runs_markdown
+
+    targets = [(p, "a") for p in [os.environ.get("GITHUB_STEP_SUMMARY")] if p]
+    targets += [(summary_path, "w")] if summary_path else []
+    if not records or not targets:
+        return
+    text = runs_markdown(records)
+    for path, mode in targets:
+        try:
+            with Path(path).open(mode, encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            # The runs' outcome (and exit code) matters more than their summary: warn only.
+            sys.stderr.write(f"warning: cannot write the Markdown summary to {path}: {exc.strerror}\n")
+
+
+def _finish(ctx: CliContext, records: list[RunRecord], summary_path: str | None = None) -> int:
+    _write_summary(records, summary_path)
     codes = [r.exit_code for r in records if r.exit_code]
     code = codes[0] if codes else int(ExitCode.OK)
     if ctx.json_output:

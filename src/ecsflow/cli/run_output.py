@@ -173,3 +173,34 @@ def print_runs(write: Writer, runs: Sequence[RunRecord], *, detail: bool) -> Non
         if i:
             write("\n")
         write("".join(line + "\n" for line in run_lines(run, detail=detail)))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def runs_markdown(runs: Sequence[RunRecord]) -> str:
+    """A Markdown summary (GitHub's ``$GITHUB_STEP_SUMMARY``, ``--summary FILE``)."""
+    lines: list[str] = []
+    for run in runs:
+        lines += [
+            f"### ecsflow run `{run.pipeline}`: {run.status}",
+            "",
+            f"Run `{run.run_id}`, {_seconds(run.seconds)}"
+            + (f", change {run.change}" if run.change else "")
+            + (f", commit `{run.source_revision[:12]}`" if run.source_revision else ""),
+            "",
+            "| stage | action | status | duration | detail |",
+            "|---|---|---|---|---|",
+        ]
+        for stage in run.stages:
+            for a in stage.actions:
+                lines.append(
+                    f"| {_cell(stage.name)} | {_cell(a.name)} ({a.kind}) | {a.status} | {_seconds(a.seconds)} "
+                    f"| {_cell(a.message)} |"
+                )
+        deployed = _digests(run)
+        if deployed:
+            lines += ["", "Deployed:", ""] + [f"- `{line}`" for line in deployed]
+        lines.append("")
+    return "\n".join(lines)

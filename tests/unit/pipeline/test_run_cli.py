@@ -73,6 +73,22 @@ def test_a_failing_command_fails_the_run_and_both_are_recorded(run_cli: Any, pro
     assert code == 0 and "Failed" in out and run["run_id"] in out
 
 
+def test_a_markdown_summary_lists_stages_and_actions(
+    run_cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step = project.parent / "step-summary.md"
+    step.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    summary = project.parent / "summary.md"
+    code, _, _ = run_cli("-c", str(project), "run", "hello", "--summary", str(summary))
+    assert code == ExitCode.FAILED
+    text = summary.read_text()
+    assert text.startswith("### ecsflow run `hello`: Failed")
+    assert "| Say | Hello (run) | Succeeded |" in text
+    assert "| Say | Bye (run) | Failed |" in text and "exit status 4: echo bye; exit 4 |" in text
+    assert step.read_text() == "earlier step\n" + text  # appended
+
+
 def test_a_gate_in_ci_waits_with_exit_7_and_resumes(run_cli: Any, project: Path) -> None:
     code, out, err = run_cli("-c", str(project), "run", "gated")
     assert code == ExitCode.PAUSED, out + err
