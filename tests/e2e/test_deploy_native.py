@@ -352,3 +352,19 @@ def test_rollback_at_the_test_traffic_stop_point(
     assert weights(local_aws, setup["test"])[setup["blue"]] == 100, "test traffic is back on blue too"
     assert service(local_aws)["taskDefinition"] == local_world.task_definition_arn
     assert not service(local_aws)["deploymentConfiguration"].get("lifecycleHooks"), "the gate hook is gone"
+
+
+def test_broken_image_is_rolled_back_by_the_circuit_breaker(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    breaker = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    setup = create_native_service(local_aws, local_world, {**BLUE_GREEN, **breaker})
+    config = project(local_aws, local_world, tmp_path)
+    push(local_aws, "broken-1")
+    code, web, text, docs = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "broken-1")
+    assert code == ExitCode.ROLLED_BACK, text
+    assert web["outcome"] == "rolled_back"
+    assert "Circuit breaker" in web["reason"], web["reason"]
+    assert web["failures"] and web["failures"][0]["reason"], "the failing tasks are shown"
+    assert "TEST_TRAFFIC_SHIFT" not in stages(docs), "green never took traffic"
+    assert weights(local_aws, setup["production"])[setup["blue"]] == 100

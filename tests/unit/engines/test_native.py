@@ -427,3 +427,10 @@ def test_polls_slow_down_during_a_long_bake_and_speed_up_near_its_end() -> None:
     clock.advance(9 * 60)
     judge(t, state(), clock.now())
     assert t.quiet_until is None, "within a minute of the bake's end: the usual fast polls"
+
+
+def test_an_alarm_rollback_names_the_alarm() -> None:
+    judge, _, _ = setup(dep("BAKE_TIME", "ROLLBACK_SUCCESSFUL", triggered_alarms=("web-5xx",), rollback_reason="Alarm"))
+    verdict = follow(judge, tracked(judge.clock))
+    assert verdict.outcome is Outcome.ROLLED_BACK
+    assert verdict.reason == "alarm web-5xx (Alarm); traffic is back on web:1"
