@@ -121,6 +121,7 @@ def test_failing_lambda_hook_rolls_back_with_the_hook_named(
     assert code == ExitCode.ROLLED_BACK, text
     assert web["outcome"] == "rolled_back"
     assert "hook check failed" in web["reason"], web["reason"]
+    assert web["failures"] == [], "green's tasks were healthy: ECS stopped them for the rollback"
     assert "web:1" in web["reason"]
     assert service(local_aws)["taskDefinition"] == local_world.task_definition_arn
     assert weights(local_aws, setup["production"])[setup["blue"]] == 100
