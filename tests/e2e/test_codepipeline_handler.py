@@ -230,3 +230,23 @@ def test_a_resumed_invocation_without_time_left_still_sees_the_end(local_aws: Lo
     handler({"CodePipeline.job": {**event["CodePipeline.job"], "data": resumed}}, Context(local_aws, 0))
     final = results_for(local_aws, "job-late")[-1]
     assert final["result"] == "Succeeded" and final["final"], final
+
+
+def test_codedeploy_blue_green_is_followed_across_invocations(local_aws: LocalAWS) -> None:
+    from ecsflow.sim.codedeploy.world import BlueGreenOptions, build_world, task_definition
+
+    world = build_world(local_aws.client, BlueGreenOptions(termination_wait_minutes=5))
+    body = task_definition("web", "public.ecr.aws/nginx/nginx:1.28", 80)
+    newest = local_aws.client("ecs").register_task_definition(**body)["taskDefinition"]["taskDefinitionArn"]
+    params = {"cluster": world.cluster, "service": world.service, "mode": "latest", "reserve_seconds": 20}
+    event = job_event(local_aws, "job-bg", params)
+    results = run_to_the_end(local_aws, "job-bg", event, seconds=120)
+    final = results[-1]
+    assert len(results) >= 2 and all(r["continuationToken"] for r in results[:-1]), results
+    tokens = [json.loads(r["continuationToken"]) for r in results[:-1]]
+    assert all(t["w"][0][3].startswith("d-") and t["w"][0][6] == "CODE_DEPLOY" for t in tokens)
+    assert final["result"] == "Succeeded", final
+    assert final["outputVariables"]["deploymentId"] == tokens[0]["w"][0][3]
+    status = local_aws.client("codedeploy").get_deployment(deploymentId=tokens[0]["w"][0][3])["deploymentInfo"]
+    assert status["status"] == "Succeeded"
+    assert final["outputVariables"]["taskDefinitionArn"] == newest

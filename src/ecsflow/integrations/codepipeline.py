@@ -41,13 +41,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ecsflow.config import ServiceConfig
 from ecsflow.diff import Masker
 from ecsflow.engines.attach import AttachTarget
+from ecsflow.engines.codedeploy_prepare import resolve_group
+from ecsflow.engines.codedeploy_wait import CodeDeployWaiter
 from ecsflow.engines.deploy import DeployEngine
 from ecsflow.engines.env_records import record_deploys
-from ecsflow.engines.orchestrator import RunOptions
+from ecsflow.engines.executor import Executor
+from ecsflow.engines.orchestrator import Orchestrator, RunOptions
 from ecsflow.engines.prepare import DeployRequest
-from ecsflow.errors import EcsflowError, ExitCode
+from ecsflow.engines.tracking import Tracked
+from ecsflow.errors import EcsflowError, ExitCode, OperationFailed
 from ecsflow.events import Event, to_dict
 from ecsflow.factory import AwsOptions, deploy_engine, make_clock
 from ecsflow.integrations.codepipeline_inputs import job_inputs, record_of
@@ -64,6 +69,8 @@ from ecsflow.integrations.codepipeline_job import (
 from ecsflow.model import DeploymentResult, Outcome
 from ecsflow.plan import DeployPlan
 from ecsflow.ports import Clock
+
+CODE_DEPLOY = "CODE_DEPLOY"
 
 
 class LambdaContext(Protocol):
@@ -216,8 +223,11 @@ def _run(
             if r.outcome is Outcome.NOT_STARTED and r.deployment_id:
                 svc = where[r.service]
                 deadline = started_at + plan.service(r.service).timeout
+                strategy = CODE_DEPLOY if plan.service(r.service).strategy == CODE_DEPLOY else "ECS"
                 waiting.append(
-                    Waiting(r.service, svc.cluster, svc.service, r.deployment_id, deadline, r.task_definition_arn)
+                    Waiting(
+                        r.service, svc.cluster, svc.service, r.deployment_id, deadline, r.task_definition_arn, strategy
+                    )
                 )
             elif r.outcome.ok:
                 finished.append(Finished(r.service, r.outcome.value, r.task_definition_arn, r.deployment_id))
@@ -252,12 +262,15 @@ def _wait(engine: DeployEngine, clock: BudgetClock, state: JobState) -> Report:
     # a deployment that finished meanwhile is seen (a continuation never loops blind).
     if pending:
         now = clock.now()
-        targets = [
-            AttachTarget(w.key, w.cluster, w.service, w.deployment_id, max(w.deadline - now, 0.0)) for w in pending
-        ]
         by_key = {w.key: w for w in pending}
+        on_ecs = [w for w in pending if w.strategy != CODE_DEPLOY]
+        targets = [
+            AttachTarget(w.key, w.cluster, w.service, w.deployment_id, max(w.deadline - now, 0.0)) for w in on_ecs
+        ]
+        results = engine.wait(targets) if targets else []
+        results += _follow_codedeploy(engine, clock, [w for w in pending if w.strategy == CODE_DEPLOY])
         pending = []
-        for r in engine.wait(targets):
+        for r in results:
             if r.outcome is Outcome.INTERRUPTED:
                 pending.append(by_key[r.service])
             elif r.outcome.ok:
@@ -276,6 +289,37 @@ def _wait(engine: DeployEngine, clock: BudgetClock, state: JobState) -> Report:
             external_id=pending[0].deployment_id,
         )
     return _success(finished)
+
+
+def _follow_codedeploy(engine: DeployEngine, clock: BudgetClock, waiting: list[Waiting]) -> list[DeploymentResult]:
+    """Resume CodeDeploy blue/green deployments by id (the ECS service shows task sets, not them)."""
+    if not waiting:
+        return []
+    if engine.codedeploy is None:
+        raise OperationFailed("this engine has no CodeDeploy port to follow a CODE_DEPLOY deployment")
+    groups = {
+        w.key: resolve_group(
+            engine.codedeploy, engine.group_memo, ServiceConfig(w.key, w.cluster, w.service), engine.sink, clock
+        )
+        for w in waiting
+    }
+    now = clock.now()
+    tracked = [
+        Tracked(
+            key=w.key,
+            cluster=w.cluster,
+            service=w.service,
+            deployment_id=w.deployment_id,
+            task_definition=w.task_definition,
+            previous_task_definition=None,
+            started_at=now,
+            deadline=w.deadline,
+            strategy=CODE_DEPLOY,
+        )
+        for w in waiting
+    ]
+    waiter = CodeDeployWaiter(engine.codedeploy, clock, engine.sink, groups, masker=engine.masker)
+    return Orchestrator(Executor(engine.ecs, clock, engine.sink), waiter, clock, engine.sink).follow(tracked)
 
 
 def _success(finished: list[Finished]) -> Report:

@@ -207,6 +207,7 @@ class Waiting:
     deployment_id: str
     deadline: float  # epoch seconds: the deploy's own timeout, across invocations
     task_definition: str | None = None
+    strategy: str = "ECS"  # CODE_DEPLOY: followed through CodeDeploy, not the ECS service
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,10 @@ class JobState:
             "v": TOKEN_VERSION,
             "n": self.invocation,
             "t": self.started_at,
-            "w": [[w.key, w.cluster, w.service, w.deployment_id, w.deadline, w.task_definition] for w in self.waiting],
+            "w": [
+                [w.key, w.cluster, w.service, w.deployment_id, w.deadline, w.task_definition, w.strategy]
+                for w in self.waiting
+            ],
             "f": [[f.key, f.outcome, f.task_definition, f.deployment_id] for f in self.finished],
         }
         return json.dumps(body, separators=(",", ":"))
@@ -242,7 +246,10 @@ class JobState:
             if body.get("v") != TOKEN_VERSION:
                 raise ValueError(f"version {body.get('v')!r}")
             return cls(
-                waiting=tuple(Waiting(str(k), str(c), str(s), str(d), float(t), td) for k, c, s, d, t, td in body["w"]),
+                waiting=tuple(
+                    Waiting(str(k), str(c), str(s), str(d), float(t), td, str(st))
+                    for k, c, s, d, t, td, st in body["w"]
+                ),
                 finished=tuple(Finished(str(k), str(o), td, d) for k, o, td, d in body.get("f") or ()),
                 invocation=int(body.get("n", 1)),
                 started_at=body.get("t"),
