@@ -369,3 +369,17 @@ def test_broken_image_is_rolled_back_by_the_circuit_breaker(
     assert web["failures"] and web["failures"][0]["reason"], "the failing tasks are shown"
     assert "TEST_TRAFFIC_SHIFT" not in stages(docs), "green never took traffic"
     assert weights(local_aws, setup["production"])[setup["blue"]] == 100
+
+
+def test_continue_until_a_later_point_returns_there(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    pause = {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}
+    create_native_service(local_aws, local_world, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30}, hooks=[pause])
+    config = project(local_aws, local_world, tmp_path)
+    code, _, text, _ = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
+    assert code == ExitCode.PAUSED, text
+    code, cont, text, _ = cli(run_cli, local_aws, config, "continue", "web", "--until", "bake")
+    assert code == ExitCode.OK, text
+    assert cont["outcome"] == "reached" and "BAKE_TIME" in cont["reason"]
+    assert newest_service_deployment(local_aws)["lifecycleStage"] == "BAKE_TIME"
