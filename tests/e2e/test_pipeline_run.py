@@ -232,6 +232,18 @@ def test_runs_are_recorded_in_s3_when_configured(run_cli: Any, local_aws: LocalA
     code, shown, _ = cli(run_cli, local_aws, repo, "runs", "show", run_id)
     assert shown["runs"][0]["stages"][0]["actions"][0]["deployed"][0]["service"] == "web"
     assert not (repo / ".ecsflow" / "runs.sqlite").exists()
+    # A build's output artifacts are kept in the store too (a run can be resumed elsewhere).
+    code, doc, text = cli(run_cli, local_aws, repo, "run", "app")
+    assert code == ExitCode.OK, text
+    app_id = doc["runs"][0]["run_id"]
+    artifact = doc["runs"][0]["stages"][0]["actions"][0]["artifacts"][0]
+    assert artifact["location"] == f"s3://team-runs/ecsflow/artifacts/{app_id}/BuildOutput/"
+    body = (
+        local_aws.client("s3")
+        .get_object(Bucket="team-runs", Key=f"ecsflow/artifacts/{app_id}/BuildOutput/imagedefinitions.json")["Body"]
+        .read()
+    )
+    assert json.loads(body)[0]["name"] == "web"
 
 
 def test_a_promotion_deploys_the_digest_that_runs_in_test_to_staging(

@@ -26,7 +26,7 @@ def split_location(location: str) -> tuple[str, str]:
 
 
 class S3JsonObjects:
-    """``put``/``get``/``keys`` of JSON documents under ``s3://bucket/prefix/``."""
+    """JSON documents (``put``/``get``/``keys``) and files (``put_bytes``/``get_bytes``) under ``s3://bucket/prefix/``."""
 
     def __init__(self, clients: AwsClients, location: str) -> None:
         self._aws = clients
@@ -48,6 +48,19 @@ class S3JsonObjects:
             raise
         document: dict[str, Any] = json.loads(response["Body"].read())
         return document
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self._aws.call("s3", "put_object", Bucket=self.bucket, Key=self.prefix + key, Body=data)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            response: dict[str, Any] = self._aws.call("s3", "get_object", Bucket=self.bucket, Key=self.prefix + key)
+        except AwsError as exc:
+            if exc.code in _MISSING_KEY:
+                return None
+            raise
+        data: bytes = response["Body"].read()
+        return data
 
     def keys(self, folder: str) -> list[str]:
         """Keys under ``folder`` (relative to the prefix), in S3's (lexicographic) order."""

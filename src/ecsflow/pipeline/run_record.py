@@ -25,6 +25,7 @@ class ArtifactRecord:
     name: str
     directory: str  # where the files are (local path)
     files: tuple[str, ...] = ()
+    location: str | None = None  # a copy in the run store (s3://…), for a run resumed elsewhere
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def _action(a: Mapping[str, Any]) -> ActionRecord:
         exit_code=int(a.get("exit_code", 0)),
         variables=dict(a.get("variables", {})),
         artifacts=tuple(
-            ArtifactRecord(x["name"], x["directory"], tuple(x.get("files", ()))) for x in a.get("artifacts", ())
+            ArtifactRecord(x["name"], x["directory"], tuple(x.get("files", ())), x.get("location"))
+            for x in a.get("artifacts", ())
         ),
         deployed=tuple(
             DeployedRecord(

@@ -253,7 +253,7 @@ class StageRunner:
             results: dict[str, ActionRecord] = {}
             for a in group:
                 if before is not None and (kept := before.action(a.name)) is not None and kept.status == SUCCEEDED:
-                    results[a.name] = kept
+                    results[a.name] = self._local(run_id, kept)
             todo = [a for a in group if a.name not in results]
             if len(todo) == 1:
                 results[todo[0].name] = self._action(request, run_id, stage, todo[0], scope, available)
@@ -282,6 +282,16 @@ class StageRunner:
         finished = self.clock.now()
         self._emit(StageFinished(finished, label, run_id, stage.name, status))
         return StageRecord(stage.name, status, tuple(done), started, finished)
+
+    def _local(self, run_id: str, record: ActionRecord) -> ActionRecord:
+        """A kept action whose artifacts are not on this machine gets them from the run store."""
+        artifacts = tuple(
+            a
+            if Path(a.directory).is_dir()
+            else self.store.fetch_artifact(run_id, a, self.work_dir / run_id / "fetched" / a.name)
+            for a in record.artifacts
+        )
+        return replace(record, artifacts=artifacts)
 
     def _action(
         self,
@@ -320,6 +330,12 @@ class StageRunner:
             if exc.hint:
                 message += f" (hint: {exc.hint})"
             outcome = ActionOutcome(FAILED, message, int(exc.exit_code))
+        artifacts = outcome.artifacts
+        if outcome.status == SUCCEEDED and artifacts:
+            try:
+                artifacts = tuple(self.store.keep_artifact(run_id, a) for a in artifacts)
+            except EcsflowError as exc:
+                outcome = ActionOutcome(FAILED, f"cannot keep the artifacts in {self.store.location}: {exc.message}")
         finished = self.clock.now()
         self._emit(
             ActionFinished(
@@ -348,7 +364,7 @@ class StageRunner:
             message=outcome.message,
             exit_code=code,
             variables=dict(outcome.variables),
-            artifacts=outcome.artifacts,
+            artifacts=artifacts,
             deployed=outcome.deployed,
         )
 

@@ -13,11 +13,12 @@ import json
 import sqlite3
 import threading
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from ecsflow.errors import OperationFailed
-from ecsflow.pipeline.run_record import RunRecord
+from ecsflow.errors import InputError, OperationFailed
+from ecsflow.pipeline.run_record import ArtifactRecord, RunRecord
 
 
 class RunStore(Protocol):
@@ -30,6 +31,32 @@ class RunStore(Protocol):
     def list(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
         """Newest first."""
         ...
+
+    def keep_artifact(self, run_id: str, artifact: ArtifactRecord) -> ArtifactRecord:
+        """Keep a copy of an output artifact with the run (or nothing: it stays where it is)."""
+        ...
+
+    def fetch_artifact(self, run_id: str, artifact: ArtifactRecord, folder: Path) -> ArtifactRecord:
+        """The artifact's files in ``folder`` (a run resumed on another machine)."""
+        ...
+
+
+def _not_here(run_id: str, artifact: ArtifactRecord) -> InputError:
+    return InputError(
+        f"artifact {artifact.name} of run {run_id} is not on this machine ({artifact.directory})",
+        hint="resume the run where it started, or record runs in S3 (defaults.run_store: s3://bucket/prefix), "
+        "which keeps the artifacts too",
+    )
+
+
+class _LocalArtifacts:
+    """Artifacts stay in the local run folder (SQLite and in-memory stores)."""
+
+    def keep_artifact(self, run_id: str, artifact: ArtifactRecord) -> ArtifactRecord:
+        return artifact
+
+    def fetch_artifact(self, run_id: str, artifact: ArtifactRecord, folder: Path) -> ArtifactRecord:
+        raise _not_here(run_id, artifact)
 
 
 _SCHEMA = """
@@ -44,7 +71,7 @@ CREATE INDEX IF NOT EXISTS runs_by_pipeline ON runs (pipeline, started_at);
 """
 
 
-class SqliteRunStore:
+class SqliteRunStore(_LocalArtifacts):
     """Runs in one SQLite file (stdlib ``sqlite3``); one connection per operation, so threads may share it."""
 
     def __init__(self, path: str | Path) -> None:
@@ -97,7 +124,7 @@ class SqliteRunStore:
         return [RunRecord.from_json(json.loads(row[0])) for row in rows]
 
 
-class MemoryRunStore:
+class MemoryRunStore(_LocalArtifacts):
     """Runs in memory (tests, library use without a record)."""
 
     def __init__(self) -> None:
@@ -128,9 +155,15 @@ class JsonObjects(Protocol):
 
     def keys(self, folder: str) -> list[str]: ...
 
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+
+    def get_bytes(self, key: str) -> bytes | None: ...
+
 
 class ObjectRunStore:
-    """Runs as JSON objects: ``runs/<pipeline>/<run id>.json``.
+    """Runs as JSON objects: ``runs/<pipeline>/<run id>.json``; output artifacts as files under
+    ``artifacts/<run id>/<artifact>/`` (CodePipeline keeps its artifacts in its S3 store too), so a
+    run waiting for approval in one CI job can be resumed in another.
 
     Listing one pipeline reads its folder only; ``get`` finds a run by its object name (run ids
     are unique) in one listing.
@@ -153,3 +186,27 @@ class ObjectRunStore:
         runs = [RunRecord.from_json(d) for k in self.objects.keys(folder) if (d := self.objects.get(k))]
         runs.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
         return runs[:limit]
+
+    def keep_artifact(self, run_id: str, artifact: ArtifactRecord) -> ArtifactRecord:
+        folder = f"artifacts/{run_id}/{artifact.name}/"
+        for name in artifact.files:
+            try:
+                data = (Path(artifact.directory) / name).read_bytes()
+            except OSError as exc:
+                raise OperationFailed(f"artifact {artifact.name}: cannot read {name}: {exc.strerror}") from exc
+            self.objects.put_bytes(folder + name, data)
+        return replace(artifact, location=f"{self.location.rstrip('/')}/{folder}")
+
+    def fetch_artifact(self, run_id: str, artifact: ArtifactRecord, folder: Path) -> ArtifactRecord:
+        if artifact.location is None:
+            raise _not_here(run_id, artifact)
+        for name in artifact.files:
+            data = self.objects.get_bytes(f"artifacts/{run_id}/{artifact.name}/{name}")
+            if data is None:
+                raise InputError(
+                    f"artifact {artifact.name} of run {run_id}: {name} is missing from {artifact.location}"
+                )
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return replace(artifact, directory=str(folder))

@@ -4,6 +4,7 @@ fail-fast, approvals with and without --approve, variables between actions, resu
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -267,6 +268,7 @@ class FakeObjects:
     def __init__(self) -> None:
         self.location = "s3://bucket/prefix"
         self.docs: dict[str, dict[str, object]] = {}
+        self.files: dict[str, bytes] = {}
 
     def put(self, key: str, document: dict[str, object]) -> None:
         self.docs[key] = json.loads(json.dumps(document))  # what a JSON object store gives back
@@ -275,17 +277,99 @@ class FakeObjects:
         return self.docs.get(key)
 
     def keys(self, folder: str) -> list[str]:
-        return sorted(k for k in self.docs if k.startswith(folder))
+        return sorted(k for k in [*self.docs, *self.files] if k.startswith(folder))
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self.files[key] = data
+
+    def get_bytes(self, key: str) -> bytes | None:
+        return self.files.get(key)
 
 
 def test_object_store_keeps_one_json_object_per_run(tmp_path: Path) -> None:
     clock = FakeClock()
     objects = FakeObjects()
     store = ObjectRunStore(objects)
-    r, _, _ = runner(tmp_path, Recorder(clock), clock, store=store)
+    r, _, _ = runner(tmp_path, WritingRecorder(clock), clock, store=store)
     first = r.run(RunRequest(pipeline(THREE_STAGES), {}))
     second = r.run(RunRequest(pipeline(THREE_STAGES, name="q"), {}))
     assert sorted(objects.docs) == ["runs/p/run-1.json", "runs/q/run-2.json"]
+    assert sorted(objects.files) == [
+        "artifacts/run-1/Out/imagedefinitions.json",
+        "artifacts/run-2/Out/imagedefinitions.json",
+    ]
     assert store.get("run-2") == second and store.get("nope") is None
     assert store.list() == [second, first]
     assert store.list("p") == [first]
+
+
+class WritingRecorder(Recorder):
+    """Writes its output artifacts' files, as a build does."""
+
+    def __call__(self, ctx: ActionContext) -> ActionOutcome:
+        outcome = super().__call__(ctx)
+        for artifact in outcome.artifacts:
+            Path(artifact.directory).mkdir(parents=True, exist_ok=True)
+            (Path(artifact.directory) / "imagedefinitions.json").write_text(f"[{ctx.action.name}]")
+        return outcome
+
+
+def test_a_run_waiting_for_approval_resumes_on_another_machine_with_its_artifacts(tmp_path: Path) -> None:
+    clock = FakeClock()
+    objects = FakeObjects()
+    store = ObjectRunStore(objects)
+    gated = """
+    stages:
+      - name: Build
+        actions: [{name: B, build: buildspec.yml, outputs: [Out]}]
+      - name: Gate
+        actions: [{name: Approve, approve: "ok?"}]
+      - name: Deploy
+        actions: [{name: D, deploy: {}, inputs: [Out]}]
+"""
+    first = WritingRecorder(clock)
+    wait = ApproveHandler(approvals=(), prompt=None, resume_hint="")
+    r, _, _ = runner(tmp_path / "job-1", first, clock, wait, store=store)
+    run = r.run(RunRequest(pipeline(gated), {}))
+    assert run.status == WAITING
+    kept = run.stages[0].actions[0].artifacts[0]
+    assert kept.location == "s3://bucket/prefix/artifacts/run-1/Out/"
+    assert objects.files["artifacts/run-1/Out/imagedefinitions.json"] == b"[B]"
+
+    shutil.rmtree(tmp_path / "job-1")  # another CI job: a fresh machine, only the run store in common
+    second = WritingRecorder(clock)
+    go = ApproveHandler(approvals=("Gate",), prompt=None, resume_hint="")
+    r2, _, _ = runner(tmp_path / "job-2", second, clock, go, store=store)
+    resumed = r2.resume(pipeline(gated), store.get("run-1"))  # type: ignore[arg-type]
+    assert resumed.status == SUCCEEDED and second.calls == ["D"]
+    fetched = second.seen["D"].inputs["Out"]
+    assert fetched.directory == str(tmp_path / "job-2" / "run-1" / "fetched" / "Out")
+    assert (Path(fetched.directory) / "imagedefinitions.json").read_text() == "[B]"
+
+
+def test_without_an_object_store_a_missing_artifact_says_where_to_resume(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = MemoryRunStore()
+    gated = """
+    stages:
+      - {name: Build, actions: [{name: B, build: buildspec.yml, outputs: [Out]}]}
+      - {name: Gate, actions: [{name: Approve, approve: "ok?"}]}
+"""
+    r, _, _ = runner(
+        tmp_path / "job-1",
+        WritingRecorder(clock),
+        clock,
+        ApproveHandler(approvals=(), prompt=None, resume_hint=""),
+        store=store,
+    )
+    run = r.run(RunRequest(pipeline(gated), {}))
+    r2, _, _ = runner(
+        tmp_path / "job-2",
+        WritingRecorder(clock),
+        clock,
+        ApproveHandler(approvals=("Gate",), prompt=None, resume_hint=""),
+        store=store,
+    )
+    shutil.rmtree(tmp_path / "job-1")
+    with pytest.raises(Exception, match="artifact Out of run run-1 is not on this machine"):
+        r2.resume(pipeline(gated), run)
