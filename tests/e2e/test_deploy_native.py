@@ -383,3 +383,22 @@ def test_continue_until_a_later_point_returns_there(
     assert code == ExitCode.OK, text
     assert cont["outcome"] == "reached" and "BAKE_TIME" in cont["reason"]
     assert newest_service_deployment(local_aws)["lifecycleStage"] == "BAKE_TIME"
+
+
+def test_dry_run_shows_the_switch_and_the_gate_and_changes_nothing(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    create_native_service(local_aws, local_world, {"strategy": "ROLLING"})
+    config = project(local_aws, local_world, tmp_path, extra="    strategy: canary\n")
+    local_aws.reset_calls()
+    code, web, text, docs = cli(
+        run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--until", "test-traffic", "--dry-run"
+    )
+    assert code == ExitCode.OK, text
+    assert web["outcome"] == "not_started"
+    steps = [s for d in docs if d.get("event") == "plan_ready" for s in d["steps"]]
+    assert "web → demo/web (canary)" in steps
+    assert "switch deploymentConfiguration.strategy ROLLING → CANARY" in steps
+    assert any(s.startswith("hold the deployment at POST_TEST_TRAFFIC_SHIFT") for s in steps)
+    assert not calls(local_aws).get("ecs:UpdateService")
+    assert not calls(local_aws).get("ecs:RegisterTaskDefinition")
