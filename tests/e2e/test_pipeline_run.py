@@ -181,6 +181,8 @@ def test_a_taskdef_change_triggers_only_the_taskdef_pipeline_and_runs_lists_both
     # Plain text lists them too.
     code, out, _ = run_cli("-c", str(repo / "ecsflow.yml"), "runs", "taskdef")
     assert code == 0 and "taskdef" in out and "Succeeded" in out and "app " not in out
+    assert "  Deploy: Deploy Succeeded" in out  # each stage with its actions, outcome and duration
+    assert f"deployed web: succeeded, web={local_world.repository_uri}:v2@sha256:" in out
 
 
 def test_an_approval_in_ci_waits_then_resumes_with_approve(run_cli: Any, local_aws: LocalAWS, repo: Path) -> None:

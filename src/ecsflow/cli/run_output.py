@@ -122,6 +122,11 @@ def run_lines(run: RunRecord, *, detail: bool) -> list[str]:
     if run.message and run.status != "Succeeded":
         lines.append(f"  {run.message}")
     if not detail:
+        for stage in run.stages:
+            actions = ", ".join(f"{a.name} {a.status} {_seconds(a.seconds)}" for a in stage.actions)
+            artifacts = [f.name for a in stage.actions for f in a.artifacts]
+            out = f" → artifacts {', '.join(artifacts)}" if artifacts else ""
+            lines.append(f"  {stage.name}: {actions}{out}")
         lines += [f"  deployed {line}" for line in _digests(run)]
         return lines
     if run.source_revision:
