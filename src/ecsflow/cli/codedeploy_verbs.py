@@ -40,12 +40,6 @@ STOP_TIMEOUT = 900.0  # StopDeployment then traffic back: minutes at most (ready
 ATTACH_TIMEOUT = 3600.0  # `ecsflow wait` on a running deployment: plus the group's termination wait
 
 
-def is_codedeploy(engine: DeployEngine, target: Target) -> ServiceState | None:
-    """The service's state when its deployment controller is CODE_DEPLOY, else ``None``."""
-    state = engine.ecs.describe_services(target.cluster, [target.service]).get(target.service)
-    return state if state is not None and state.controller == "CODE_DEPLOY" else None
-
-
 def _port(engine: DeployEngine) -> CodeDeployPort:
     if engine.codedeploy is None:
         raise OperationFailed("this engine was built without a CodeDeploy port", hint="use ecsflow.factory")
