@@ -99,3 +99,19 @@ def test_digest_reference_and_dry_run(local_aws: LocalAWS, local_world: World) -
 def test_missing_source_is_not_found(local_aws: LocalAWS, local_world: World) -> None:
     with pytest.raises(ResourceNotFound, match="tag 'nope' not found in ECR repository 'web'"):
         promote(adapter(local_aws), "web:nope", "staging")
+
+
+def test_api_calls_of_a_promotion(local_aws: LocalAWS, local_world: World) -> None:
+    push(local_aws, "v1-build")
+    push(local_aws, "v2")
+    promote(adapter(local_aws), "web:v1-build", "staging")
+    local_aws.reset_calls()
+    promote(adapter(local_aws), "web:v2", "staging", force=True, record=PromotionRecord(commit="abc"))
+    # source, current target, read-back; the repository described once (mutability and the
+    # record's ARN); one PutImage; one TagResource for the record.
+    assert calls(local_aws) == {
+        "ecr:BatchGetImage": 3,
+        "ecr:DescribeRepositories": 1,
+        "ecr:PutImage": 1,
+        "ecr:TagResource": 1,
+    }

@@ -25,6 +25,7 @@ _MEDIA_TYPES = [
 class EcrAdapter:
     def __init__(self, clients: AwsClients) -> None:
         self._aws = clients
+        self._repositories: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
 
     def resolve_tags(
         self, repository: str, tags: Sequence[str], *, registry_id: str | None = None, region: str | None = None
@@ -113,6 +114,10 @@ class EcrAdapter:
         return True
 
     def _describe_repository(self, repository: str, registry_id: str | None, region: str | None) -> dict[str, Any]:
+        # Once per repository and run: its ARN and tag mutability do not change during a promotion.
+        key = (repository, registry_id, region)
+        if key in self._repositories:
+            return self._repositories[key]
         kwargs: dict[str, object] = {"repositoryNames": [repository]}
         if registry_id:
             kwargs["registryId"] = registry_id
@@ -121,6 +126,7 @@ class EcrAdapter:
         if not repos:
             raise ResourceNotFound(f"ECR repository {repository!r} not found", operation="ecr:DescribeRepositories")
         found: dict[str, Any] = repos[0]
+        self._repositories[key] = found
         return found
 
     def tag_mutability(
