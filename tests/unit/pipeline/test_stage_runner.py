@@ -373,3 +373,18 @@ def test_without_an_object_store_a_missing_artifact_says_where_to_resume(tmp_pat
     shutil.rmtree(tmp_path / "job-1")
     with pytest.raises(Exception, match="artifact Out of run run-1 is not on this machine"):
         r2.resume(pipeline(gated), run)
+
+
+def test_an_interrupted_run_is_recorded_as_such_and_the_interrupt_goes_on(tmp_path: Path) -> None:
+    clock = FakeClock()
+
+    def interrupted(ctx: ActionContext) -> ActionOutcome:
+        raise KeyboardInterrupt
+
+    r, _, store = runner(tmp_path, Recorder(clock), clock)
+    r.handlers = {**r.handlers, ActionKind.DEPLOY: interrupted}
+    with pytest.raises(KeyboardInterrupt):
+        r.run(RunRequest(pipeline(THREE_STAGES), {}))
+    (run,) = store.list()
+    assert run.status == FAILED and run.exit_code == ExitCode.INTERRUPTED and run.message == "interrupted"
+    assert [s.name for s in run.stages] == ["Build"]  # what finished before the interrupt
