@@ -178,3 +178,35 @@ def test_promote_from_env_tags_what_runs(run_cli: Any, local_aws: LocalAWS, proj
     )["tags"]
     record = next(t["Value"] for t in tags if t["Key"] == "ecsflow:promoted:prod")
     assert record.startswith(f"{digest} from=v2 env=staging at=")
+
+
+def test_deploy_from_env_with_its_own_settings_registers_a_revision_with_the_record(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, project: Path
+) -> None:
+    # Each environment renders its own value for ${STAGE}: prod registers its own revision,
+    # with staging's digests and the record of where they came from.
+    taskdef = project.parent / "taskdef.json"
+    body = json.loads(taskdef.read_text())
+    body["containerDefinitions"][0]["environment"] = [{"name": "STAGE", "value": "${STAGE}"}]
+    taskdef.write_text(json.dumps(body))
+    project.write_text(
+        project.read_text()
+        .replace("web: {service: web-staging}", "web: {service: web-staging}\n    variables: {STAGE: staging}")
+        .replace("web: {service: web-prod}", "web: {service: web-prod}\n    variables: {STAGE: prod}")
+    )
+    digest = push(local_aws, "v5")
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--env", "staging", "--tag", "v5")
+    assert code == ExitCode.OK, text
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "-e", "prod", "--from-env", "staging")
+    assert code == ExitCode.OK, text
+    staging_td = service(local_aws, "web-staging")["taskDefinition"]
+    prod_td = service(local_aws, "web-prod")["taskDefinition"]
+    assert prod_td != staging_td
+    assert (
+        image_of(local_aws, prod_td) == image_of(local_aws, staging_td) == f"{local_world.repository_uri}:v5@{digest}"
+    )
+    described = local_aws.client("ecs").describe_task_definition(taskDefinition=prod_td, include=["TAGS"])
+    assert described["taskDefinition"]["containerDefinitions"][0]["environment"] == [{"name": "STAGE", "value": "prod"}]
+    tags = {t["key"]: t["value"] for t in described["tags"]}
+    assert (tags["ecsflow:env"], tags["ecsflow:from-env"]) == ("prod", "staging")
+    assert "from=staging" in tags["ecsflow:deployed:prod"].split()
