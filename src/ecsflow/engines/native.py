@@ -119,7 +119,9 @@ class NativeJudge:
         for hook in d.hooks:
             if t.hooks_seen.get(hook.hook_id) != hook.status:
                 t.hooks_seen[hook.hook_id] = hook.status
-                self.sink(Message(now, t.key, f"{_hook_name(hook.target_type, hook.target_arn)}: {hook.status}"))
+                where = f" at {hook.stage}" if hook.stage else ""
+                name = _hook_name(hook.target_type, hook.target_arn)
+                self.sink(Message(now, t.key, f"{name}{where}: {hook.status}"))
 
     def _quiet(self, t: Tracked, d: NativeDeployment, now: float) -> None:
         """During BAKE_TIME nothing changes unless something rolls it back: poll every
