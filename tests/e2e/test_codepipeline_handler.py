@@ -250,3 +250,33 @@ def test_codedeploy_blue_green_is_followed_across_invocations(local_aws: LocalAW
     status = local_aws.client("codedeploy").get_deployment(deploymentId=tokens[0]["w"][0][3])["deploymentInfo"]
     assert status["status"] == "Succeeded"
     assert final["outputVariables"]["taskDefinitionArn"] == newest
+
+
+def test_deploy_a_task_definition_template_from_the_artifact(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world)
+    digest = push(local_aws, "v4")
+    ecs = local_aws.client("ecs")
+    body = ecs.describe_task_definition(taskDefinition=local_world.task_definition_arn)["taskDefinition"]
+    keep = ("family", "containerDefinitions", "networkMode", "requiresCompatibilities", "cpu", "memory")
+    template = {k: body[k] for k in keep if k in body} | {"executionRoleArn": local_world.execution_role_arn}
+    template["containerDefinitions"][0]["image"] = "<IMAGE1_NAME>"
+    template["containerDefinitions"][0]["environment"] = [{"name": "FROM", "value": "artifact"}]
+    detail = json.dumps({"ImageURI": f"{local_world.repository_uri}:v4"})
+    params = {"cluster": "demo", "service": "web", "task_definition": "deploy/taskdef.json"}
+    files = {"deploy/taskdef.json": json.dumps(template), "imageDetail.json": detail}
+    results = run_to_the_end(local_aws, "job-template", job_event(local_aws, "job-template", params, files=files), 900)
+    assert results[-1]["result"] == "Succeeded", results[-1]
+    running = service(local_aws)["taskDefinition"]
+    assert image_of(local_aws, running) == f"{local_world.repository_uri}:v4@{digest}"
+    container = ecs.describe_task_definition(taskDefinition=running)["taskDefinition"]["containerDefinitions"][0]
+    assert container["environment"] == [{"name": "FROM", "value": "artifact"}]
+
+
+def test_a_template_path_outside_the_artifact_is_refused(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world)
+    params = {"cluster": "demo", "service": "web", "task_definition": "../../etc/taskdef.json"}
+    files = {"../../etc/taskdef.json": "{}"}
+    handler(job_event(local_aws, "job-escape", params, files=files), Context(local_aws, 900))
+    (result,) = results_for(local_aws, "job-escape")
+    assert result["result"] == "Failed" and "outside the artifact" in result["failureDetails"]["message"]
+    assert result["failureDetails"]["type"] == "ConfigurationError"
