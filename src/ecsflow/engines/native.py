@@ -30,6 +30,7 @@ import time
 
 from ecsflow.diff import Masker
 from ecsflow.engines.gates import NATIVE_STAGES, PAUSE_STAGES, GateContext, StopPoint, TestCommand, run_gate
+from ecsflow.engines.native_setup import without_gates
 from ecsflow.engines.outcome import Verdict, judge, short_td
 from ecsflow.engines.timeouts import native_timeout
 from ecsflow.engines.tracking import Tracked
@@ -244,8 +245,6 @@ def remove_gates(port: ServiceDeploymentPort, cluster: str, service: str) -> boo
     """Take ecsflow's PAUSE hooks out of the service's configuration (the user's own stay).
     Assumed (AWS does not say): a hook execution already waiting is not cancelled by this;
     ContinueServiceDeployment still releases it. Returns whether anything changed."""
-    from ecsflow.engines.native_setup import without_gates
-
     live = port.native_service(cluster, service)
     if live is None:
         return False
