@@ -182,6 +182,10 @@ class CodeDeployPort(Protocol):
         """StopDeployment; the answer's status (``Pending`` or ``Succeeded``)."""
         ...
 
+    def listener_url(self, listener_arn: str) -> str | None:
+        """``http(s)://<load balancer DNS name>:<port>`` of a listener, or ``None`` when unknown."""
+        ...
+
     def describe_service(self, cluster: str, service: str) -> Mapping[str, Any] | None:
         """The service in DescribeServices shape (an AppSpec is generated from it)."""
         ...

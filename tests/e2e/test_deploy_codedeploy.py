@@ -226,13 +226,15 @@ def test_test_command_that_passes_continues_to_success(run_cli: Any, local_aws: 
     world = make_world(local_aws, ready_wait_minutes=60, termination_wait_minutes=1)
     config = write_project(tmp_path)
     marker = tmp_path / "tested"
-    command = f'echo "$ECSFLOW_DEPLOYMENT_ID $ECSFLOW_STOP_POINT $ECSFLOW_TEST_LISTENER" > {marker}'
+    command = f'echo "$ECSFLOW_DEPLOYMENT_ID $ECSFLOW_STOP_POINT $ECSFLOW_TEST_LISTENER $ECSFLOW_TEST_URL" > {marker}'
     code, web, _, text = cli(
         run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE, "--test-command", command
     )
     assert code == ExitCode.OK, text
     assert web["outcome"] == "succeeded"
-    assert marker.read_text().split() == [web["deployment_id"], "test-traffic", world.test_listener_arn]
+    dns = local_aws.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["DNSName"]
+    expected = [web["deployment_id"], "test-traffic", world.test_listener_arn, f"http://{dns}:8080"]
+    assert marker.read_text().split() == expected
     assert service(local_aws)["taskDefinition"] == web["task_definition_arn"]
 
 

@@ -134,6 +134,23 @@ class CodeDeployAdapter:
         raw = self._call("stop_deployment", deploymentId=deployment_id, autoRollbackEnabled=auto_rollback)
         return str(raw.get("status") or "")
 
+    def listener_url(self, listener_arn: str) -> str | None:
+        # For a test command (ECSFLOW_TEST_URL): DescribeListeners, then DescribeLoadBalancers.
+        try:
+            listeners = self._aws.call("elbv2", "describe_listeners", ListenerArns=[listener_arn]).get("Listeners")
+            if not listeners:
+                return None
+            listener = listeners[0]
+            balancers = self._aws.call(
+                "elbv2", "describe_load_balancers", LoadBalancerArns=[listener["LoadBalancerArn"]]
+            ).get("LoadBalancers")
+        except AwsError:
+            return None  # only a convenience for the test command: never fail a deploy for it
+        if not balancers or not balancers[0].get("DNSName"):
+            return None
+        scheme = "https" if listener.get("Protocol") in ("HTTPS", "TLS") else "http"
+        return f"{scheme}://{balancers[0]['DNSName']}:{listener.get('Port')}"
+
     def describe_service(self, cluster: str, service: str) -> Mapping[str, Any] | None:
         raw = self._aws.call("ecs", "describe_services", cluster=cluster, services=[service])
         found = [s for s in raw.get("services") or () if s.get("status") != "INACTIVE"]

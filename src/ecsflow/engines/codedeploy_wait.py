@@ -182,6 +182,7 @@ class CodeDeployWaiter:
                 task_definition=t.task_definition,
                 test_listener=p.group.test_listener_arn,
                 test_target_group=_green_group(target),
+                test_url=self.codedeploy.listener_url(p.group.test_listener_arn) if p.group.test_listener_arn else None,
             )
             if d.status != "Ready" and point is StopPoint.TEST_TRAFFIC:
                 self.sink(

@@ -128,6 +128,7 @@ class FakeCodeDeploy:
         kw.setdefault("auto_rollback", True)
         kw.setdefault("auto_rollback_events", ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"))
         kw.setdefault("test_listener", True)
+        kw.setdefault("test_listener_arn", "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/test")
         group = DeploymentGroup(application=kw.pop("application", APP), name=kw.pop("name", GROUP), **kw)
         self.groups[(group.application, group.name)] = group
         return group
@@ -233,6 +234,10 @@ class FakeCodeDeploy:
         elapsed = self.clock.now() - start
         kept = [p for p in phases if p.at <= elapsed]
         self.timelines[deployment_id] = (start, kept + [Phase(**{**p.__dict__, "at": p.at + elapsed}) for p in rest])
+
+    def listener_url(self, listener_arn: str) -> str | None:
+        self._enter("listener_url")
+        return f"http://web-alb.example:{8080 if listener_arn.endswith('test') else 80}"
 
     def describe_service(self, cluster: str, service: str) -> Mapping[str, Any] | None:
         self._enter("describe_service")

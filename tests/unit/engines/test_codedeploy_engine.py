@@ -124,6 +124,8 @@ def test_test_command_passes_at_the_ready_wait_then_continues(w: CodeDeployWorld
     (ran,) = tests.ran
     assert ran[1]["ECSFLOW_DEPLOYMENT_ID"] == "d-TEST00001" and ran[1]["ECSFLOW_STOP_POINT"] == "test-traffic"
     assert ran[1]["ECSFLOW_TEST_TARGET_GROUP"] == "tg-green"
+    assert ran[1]["ECSFLOW_TEST_URL"] == "http://web-alb.example:8080"
+    assert ran[1]["ECSFLOW_TEST_LISTENER"].endswith(":listener/test")
 
 
 def test_test_command_fails_stops_with_rollback(w: CodeDeployWorld) -> None:
