@@ -35,6 +35,12 @@ ROLLING_BACK = frozenset({"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"})
 GATE_MARKER = "ecsflow-gate"
 
 
+def is_gate(hook: Mapping[str, Any]) -> bool:
+    """Whether a ``DeploymentLifecycleHook`` (as sent / described) is one of ecsflow's gate hooks."""
+    details = hook.get("hookDetails")
+    return isinstance(details, Mapping) and details.get(GATE_MARKER) is True
+
+
 def stage_index(stage: str | None) -> int:
     """Position of a lifecycle stage (-1 when unknown or not started)."""
     if stage == "PRE_PRODUCTION_TRAFFIC_SHIFT":

@@ -14,7 +14,6 @@ from ecsflow.aws.ecs_parse import epoch
 from ecsflow.aws.session import AwsClients
 from ecsflow.errors import EcsflowError
 from ecsflow.lifecycle import (
-    GATE_MARKER,
     ONGOING,
     HookDetail,
     HookSetting,
@@ -22,6 +21,7 @@ from ecsflow.lifecycle import (
     NativeDeployment,
     NativeService,
     NativeSettings,
+    is_gate,
 )
 
 
@@ -126,11 +126,6 @@ def settings(config: Mapping[str, Any] | None) -> NativeSettings:
         canary_bake_minutes=int(canary.get("canaryBakeTimeInMinutes", defaults.canary_bake_minutes)),
         hooks=tuple(_hook(h) for h in config.get("lifecycleHooks") or ()),
     )
-
-
-def is_gate(hook: Mapping[str, Any]) -> bool:
-    details = hook.get("hookDetails")
-    return isinstance(details, Mapping) and details.get(GATE_MARKER) is True
 
 
 def _hook(h: Mapping[str, Any]) -> HookSetting:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ecsflow.engines.gates import PAUSE_STAGES, Gate, StopPoint
 from ecsflow.errors import OperationFailed
-from ecsflow.lifecycle import GATE_MARKER, NATIVE_STRATEGIES, NativeService
+from ecsflow.lifecycle import GATE_MARKER, NATIVE_STRATEGIES, NativeService, is_gate
 
 # ecsflow.yml's ``strategy:`` values -> deploymentConfiguration.strategy
 STRATEGIES: dict[str, str] = {"rolling": "ROLLING", "blue_green": "BLUE_GREEN", "linear": "LINEAR", "canary": "CANARY"}
@@ -91,7 +91,7 @@ def plan_native(
             lines.append(f"hold the deployment at {stage} ({point.value}) with a PAUSE hook of ecsflow's")
     if kept != hooks:
         configuration["lifecycleHooks"] = kept
-        if len(without_gates(hooks)) != len(hooks) and not any(_is_gate(h) for h in kept):
+        if len(without_gates(hooks)) != len(hooks) and not any(is_gate(h) for h in kept):
             lines.append("remove ecsflow's PAUSE hook left from an earlier deploy")
     if point is StopPoint.BAKE and wanted in NATIVE_STRATEGIES:
         lines.append("stop waiting when BAKE_TIME begins (ECS cannot hold a deployment there)")
@@ -108,12 +108,7 @@ def gate_hook(stage: str) -> dict[str, Any]:
 
 
 def without_gates(hooks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(h) for h in hooks if not _is_gate(h)]
-
-
-def _is_gate(hook: Mapping[str, Any]) -> bool:
-    details = hook.get("hookDetails")
-    return isinstance(details, Mapping) and details.get(GATE_MARKER) is True
+    return [dict(h) for h in hooks if not is_gate(h)]
 
 
 def _pauses_at(hook: Mapping[str, Any], stage: str) -> bool:
