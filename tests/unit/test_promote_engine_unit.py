@@ -385,8 +385,12 @@ def test_reused_revisions_get_the_deploy_record() -> None:
 
 
 def test_nothing_started_nothing_recorded() -> None:
-    plan = plan_of(("a", RevisionAction.UNCHANGED, "web:2"))
-    results = [DeploymentResult("a", Outcome.SUCCEEDED, "already running")]
+    plan = plan_of(("a", RevisionAction.UNCHANGED, "web:2"), ("b", RevisionAction.UNCHANGED, "web:2"))
+    results = [
+        DeploymentResult("a", Outcome.SUCCEEDED, "already running"),
+        # someone else's unfinished deployment that ecsflow only waited for
+        DeploymentResult("b", Outcome.SUCCEEDED, "completed", deployment_id="ecs-svc/7", task_definition_arn="web:2"),
+    ]
     tagger = Tagger()
     record_deploys(tagger, plan, results, DeployRecord(environment="prod"), sink=Sink(), clock=_Clock())
     assert tagger.tagged == []

@@ -43,7 +43,9 @@ def record_deploys(
     tagged: list[str] = []
     for p in plan.services:
         result = by_key.get(p.key)
-        if p.action is RevisionAction.REGISTER or result is None or not result.deployment_id:
+        # Not ours to record: a registration (its tags hold the record already), a service that
+        # already ran the revision (also when ecsflow only waited for someone else's deployment).
+        if p.action is RevisionAction.REGISTER or not p.deploys or result is None or not result.deployment_id:
             continue
         arn = result.task_definition_arn or p.target
         if not arn or arn in tagged:
