@@ -281,3 +281,27 @@ def test_run_decides_like_changes_even_for_a_branch_yaml_reads_as_a_number(
     code, doc, text = cli(run_cli, local_aws, repo, "run", "--from", "main", "--to", "1.10", "--repo", str(repo))
     assert code == ExitCode.OK, text
     assert [r["pipeline"] for r in doc["runs"]] == ["taskdef"]
+
+
+def test_a_pull_request_event_runs_what_its_filters_match(run_cli: Any, local_aws: LocalAWS, repo: Path) -> None:
+    config = repo / "ecsflow.yml"
+    text = config.read_text().replace(
+        "  release:\n",
+        "  review:\n"
+        "    triggers: [{pullRequest: [{events: [OPEN], branches: {includes: [main]}}]}]\n"
+        '    stages: [{name: Check, actions: [{name: Lint, run: "echo reviewed"}]}]\n'
+        "  release:\n",
+    )
+    config.write_text(text)
+    _git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app" / "main.py").write_text("print('feature')\n")
+    _commit(repo, "feature")
+    code, doc, out = cli(
+        run_cli, local_aws, repo, "run", "--from", "main", "--pull-request", "OPEN", "--branch", "main"
+    )
+    assert code == ExitCode.OK, out
+    assert [r["pipeline"] for r in doc["runs"]] == ["review"]
+    code, doc, out = cli(
+        run_cli, local_aws, repo, "run", "--from", "main", "--pull-request", "CLOSED", "--branch", "main"
+    )
+    assert code == ExitCode.OK and doc["runs"] == []

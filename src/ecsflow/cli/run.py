@@ -53,6 +53,13 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--to", "to_rev", default="HEAD", show_default=True, help="The commit after the change.")
 @click.option("--branch", default=None, help="The branch pushed to [default: from --to].")
 @click.option("--tag", default=None, help="Treat the change as a push of this tag.")
+@click.option(
+    "--pull-request",
+    "pr_event",
+    type=click.Choice(["OPEN", "UPDATED", "CLOSED"]),
+    default=None,
+    help="Treat the change as this pull request event into --branch.",
+)
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a pipeline variable (repeatable).")
 @click.option("--approve", "approvals", multiple=True, metavar="STAGE", help="Approve this stage's gate (repeatable).")
 @click.option("-e", "--env", default=None, help="Environment for deploy actions that do not name one.")
@@ -67,6 +74,7 @@ def run(
     to_rev: str,
     branch: str | None,
     tag: str | None,
+    pr_event: str | None,
     variables: tuple[str, ...],
     approvals: tuple[str, ...],
     env: str | None,
@@ -109,7 +117,11 @@ def run(
     change = None
     source_revision = None
     if from_rev is not None:
-        selected, change, source_revision = triggered(config, repo_dir, pipelines, from_rev, to_rev, branch, tag)
+        if tag and (branch or pr_event):
+            raise UsageError("--tag cannot be combined with --branch or --pull-request", hint="give one event")
+        selected, change, source_revision = triggered(
+            config, repo_dir, pipelines, from_rev, to_rev, branch, tag, pr_event
+        )
     elif pipelines:
         selected = [_pipeline(config, name) for name in dict.fromkeys(pipelines)]
         source_revision = _head(repo_dir)
@@ -191,6 +203,7 @@ def triggered(
     to_rev: str,
     branch: str | None = None,
     tag: str | None = None,
+    pr_event: str | None = None,
 ) -> tuple[list[PipelineConfig], str, str]:
     """The pipelines the change from..to triggers (``ecsflow changes``' decision), or the named ones."""
     from ecsflow.cli.changes import git_event
@@ -203,7 +216,7 @@ def triggered(
     change = f"{before[:12]}..{after[:12]}"
     if names:
         return [_pipeline(config, n) for n in dict.fromkeys(names)], change, after
-    event = git_event(git, to_rev, PathIndex(git.changed_files(before, after)), branch, tag, None)
+    event = git_event(git, to_rev, PathIndex(git.changed_files(before, after)), branch, tag, pr_event)
     decisions = decide_all([p.trigger_view() for p in config.pipelines.values()], event)
     return [config.pipelines[d.pipeline] for d in decisions if d.triggered], change, after
 
