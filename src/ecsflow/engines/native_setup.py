@@ -141,7 +141,7 @@ def _require_traffic_shifting(key: str, strategy: str, live: NativeService | Non
     raise OperationFailed(
         f"services.{key}.strategy: {strategy.lower()} needs ECS's traffic shifting pieces, and the service lacks: "
         + "; ".join(missing),
-        hint="add them to the service's loadBalancers (UpdateService, your IaC) — an optional "
-        "advancedConfiguration.testListenerRule gives a test listener — or keep `strategy: auto`. "
-        "Nothing was changed.",
+        hint=f"`ecsflow bootstrap native {key} --strategy {strategy.lower()}` creates them (plan first), or add "
+        "them to the service's loadBalancers in your IaC (an optional advancedConfiguration.testListenerRule gives "
+        "a test listener); or keep `strategy: auto`. Nothing was changed.",
     )
