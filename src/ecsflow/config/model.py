@@ -88,6 +88,7 @@ class ServiceOverride:
     timeout: float | None = None
     variables: Mapping[str, str] = field(default_factory=_frozen)
     bootstrap: BootstrapConfig | None = None  # replaces the service's whole `bootstrap:`
+    codedeploy: CodeDeployConfig | None = None  # replaces the service's whole `codedeploy:`
 
     def apply(self, svc: ServiceConfig) -> ServiceConfig:
         return replace(
@@ -101,6 +102,7 @@ class ServiceOverride:
             timeout=self.timeout if self.timeout is not None else svc.timeout,
             variables=_frozen({**svc.variables, **self.variables}),
             bootstrap=self.bootstrap or svc.bootstrap,
+            codedeploy=self.codedeploy or svc.codedeploy,
         )
 
 

@@ -57,7 +57,7 @@ _SERVICE_KEYS = {
     "codedeploy",
     "strategy",
 }
-_OVERRIDE_KEYS = _SERVICE_KEYS - {"after", "codedeploy", "strategy"}
+_OVERRIDE_KEYS = _SERVICE_KEYS - {"after", "strategy"}
 _STRATEGIES = ("auto", "rolling", "blue_green", "linear", "canary")
 _ENV_KEYS = {"region", "profile", "cluster", "timeout", "variables", "services"}
 
@@ -324,8 +324,10 @@ def _environments(r: _Reader, value: Any, services: Mapping[str, ServiceConfig])
             if key not in services:
                 r.problem(spath, f"no service {key!r} under services")
                 continue
-            f = _service_fields(r, r.mapping(item, spath, _OVERRIDE_KEYS), spath)
-            overrides[key] = ServiceOverride(**f)
+            data_o = r.mapping(item, spath, _OVERRIDE_KEYS)
+            f = _service_fields(r, data_o, spath)
+            codedeploy = parse_codedeploy(data_o.get("codedeploy"), _join(spath, "codedeploy"), r.problem)
+            overrides[key] = ServiceOverride(**f, codedeploy=codedeploy)
         envs[name] = Environment(
             name=name,
             region=r.string(data, "region", path),

@@ -113,3 +113,31 @@ services:
     with pytest.raises(ConfigError) as caught:
         parse_config("services:\n  web:\n    codedeploy: [a]\n")
     assert caught.value.details()[0].startswith("ecsflow.yml: services.web.codedeploy: expected a mapping")
+
+
+def test_an_environment_replaces_the_codedeploy_settings() -> None:
+    text = """
+services:
+  web:
+    codedeploy: {application: web-app, deployment_group: web-staging}
+environments:
+  prod:
+    services:
+      web:
+        codedeploy:
+          application: web-app
+          deployment_group: web-prod
+          deployment_config: CodeDeployDefault.ECSCanary10Percent15Minutes
+  staging: {}
+"""
+    config = parse_config(text)
+    prod = config.for_environment("prod").services["web"].codedeploy
+    assert prod == CodeDeployConfig("web-app", "web-prod", "CodeDeployDefault.ECSCanary10Percent15Minutes")
+    assert config.for_environment("staging").services["web"].codedeploy == CodeDeployConfig("web-app", "web-staging")
+    bad = "services:\n  web: {}\nenvironments:\n  prod:\n    services:\n      web:\n"
+    bad += "        codedeploy: {application: a}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(bad)
+    assert "environments.prod.services.web.codedeploy: give application and deployment_group together" in (
+        "\n".join(caught.value.details())
+    )
