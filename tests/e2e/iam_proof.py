@@ -104,7 +104,31 @@ def requests_for(call: Call) -> list[Request]:
         out += [Request(op, _service_arn(cluster, s), (("ecs:cluster", _cluster_arn(cluster)),)) for s in p["services"]]
     elif op in ("ecs:UpdateService", "ecs:CreateService", "ecs:DeleteService", "ecs:ListServiceDeployments"):
         cluster = _cluster(p)
-        out.append(Request(op, _service_arn(cluster, p.get("service") or p["serviceName"])))
+        arn = _service_arn(cluster, p.get("service") or p["serviceName"])
+        out.append(Request(op, arn))
+        for lb in p.get("loadBalancers") or ():  # native blue/green: ECS's infrastructure role
+            if (lb.get("advancedConfiguration") or {}).get("roleArn"):
+                role = lb["advancedConfiguration"]["roleArn"]
+                out.append(Request("iam:PassRole", role, (("iam:PassedToService", "ecs.amazonaws.com"),)))
+        if op == "ecs:CreateService" and p.get("tags"):
+            out.append(Request("ecs:TagResource", arn, (("ecs:CreateAction", "CreateService"),)))
+    elif op in ("ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters"):
+        for name in p.get("clusters") or [p.get("clusterName") or p.get("cluster")]:
+            arn = name if name.startswith("arn:") else _cluster_arn(name)
+            out.append(Request(op, arn))
+            if op == "ecs:CreateCluster" and p.get("tags"):
+                out.append(Request("ecs:TagResource", arn, (("ecs:CreateAction", "CreateCluster"),)))
+    elif op == "ecs:ListServices":
+        out.append(Request(op, "*", (("ecs:cluster", _cluster_arn(_cluster(p))),)))
+    elif op in ("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "logs:DescribeLogGroups"):
+        out.append(Request(op, "*"))  # no resource-level permissions
+    elif op in ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:ListTagsLogGroup"):
+        arn = _arn("logs", f"log-group:{p['logGroupName']}")
+        out.append(Request(op, arn))
+        if op == "logs:CreateLogGroup" and p.get("tags"):
+            out.append(Request("logs:TagResource", arn))  # tags on create need it
+    elif op == "ecs:TagResource":
+        out.append(Request(op, str(p["resourceArn"])))
     elif op in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DeregisterTaskDefinition"):
         out.append(Request(op, "*"))  # no resource-level permissions
     elif op == "ecs:RegisterTaskDefinition":
@@ -138,11 +162,14 @@ def requests_for(call: Call) -> list[Request]:
             out.append(Request(op, arn, (("ecs:cluster", _cluster_arn(cluster)),)))
     elif op.startswith("ecr:"):
         account = str(p.get("registryId") or ACCOUNT)
-        out.append(Request(op, _arn("ecr", f"repository/{p['repositoryName']}", account=account)))
+        if "resourceArn" in p:  # ListTagsForResource / TagResource name the repository by ARN
+            out.append(Request(op, str(p["resourceArn"])))
+        for name in p.get("repositoryNames") or [p.get("repositoryName")] if "resourceArn" not in p else []:
+            out.append(Request(op, _arn("ecr", f"repository/{name}", account=account)))
+    elif op in ("codepipeline:PutJobSuccessResult", "codepipeline:PutJobFailureResult", "codepipeline:GetJobDetails"):
+        out.append(Request(op, "*"))  # no resource-level permissions
     elif op == "logs:GetLogEvents":
         out.append(Request(op, _arn("logs", f"log-group:{p['logGroupName']}:log-stream:{p['logStreamName']}")))
-    elif op.startswith("elasticloadbalancing:Describe"):
-        out.append(Request(op, "*"))  # Describe* of ELB: no resource-level permissions
     elif op in ("codedeploy:CreateDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListDeployments"):
         group = f"deploymentgroup:{p['applicationName']}/{p['deploymentGroupName']}"
         out.append(Request(op, _arn("codedeploy", group)))
@@ -171,9 +198,54 @@ def requests_for(call: Call) -> list[Request]:
         "codedeploy:GetDeploymentTarget",
     ):
         out.append(Request(op, "*"))  # no resource-level permissions
+    elif op.startswith("elasticloadbalancing:"):
+        out += _elb_requests(op, p, r)
+    elif op.startswith("iam:"):
+        role = _arn("iam", f"role/{p['RoleName']}", region="")
+        context = (("iam:PolicyARN", p["PolicyArn"]),) if "PolicyArn" in p else ()
+        out.append(Request(op, role, context))
+        if op == "iam:CreateRole" and p.get("Tags"):
+            out.append(Request("iam:TagRole", role))
+    elif op == "codedeploy:ListTagsForResource":
+        out.append(Request(op, str(p["ResourceArn"])))
+    elif op in ("codedeploy:CreateApplication", "codedeploy:DeleteApplication"):
+        out.append(Request(op, _arn("codedeploy", f"application:{p['applicationName']}")))
+    elif op in (
+        "codedeploy:CreateDeploymentGroup",
+        "codedeploy:UpdateDeploymentGroup",
+        "codedeploy:DeleteDeploymentGroup",
+    ):
+        name = p.get("deploymentGroupName") or p["currentDeploymentGroupName"]
+        out.append(Request(op, _arn("codedeploy", f"deploymentgroup:{p['applicationName']}/{name}")))
+        if p.get("serviceRoleArn"):
+            out.append(
+                Request("iam:PassRole", p["serviceRoleArn"], (("iam:PassedToService", "codedeploy.amazonaws.com"),))
+            )
+    elif op == "sts:GetCallerIdentity":
+        pass  # needs no permission (AWS: "No permissions are required to perform this operation")
     else:
         raise AssertionError(f"no IAM rule for {op} in tests/e2e/iam_proof.py: add AWS's rule for it")
     return out
+
+
+def _elb_requests(op: str, p: Mapping[str, Any], r: Mapping[str, Any]) -> list[Request]:
+    if op.startswith("elasticloadbalancing:Describe"):
+        return [Request(op, "*")]  # Describe* of ELB: no resource-level permissions
+    if op == "elasticloadbalancing:CreateTargetGroup":
+        arn = str(r["TargetGroups"][0]["TargetGroupArn"])
+        return [Request(op, arn), *([Request("elasticloadbalancing:AddTags", arn)] if p.get("Tags") else [])]
+    if op == "elasticloadbalancing:CreateListener":  # authorized on the load balancer
+        created = str(r["Listeners"][0]["ListenerArn"])
+        tags = [Request("elasticloadbalancing:AddTags", created)] if p.get("Tags") else []
+        return [Request(op, str(p["LoadBalancerArn"])), *tags]
+    if op == "elasticloadbalancing:CreateRule":  # authorized on the listener
+        created = str(r["Rules"][0]["RuleArn"])
+        tags = [Request("elasticloadbalancing:AddTags", created)] if p.get("Tags") else []
+        return [Request(op, str(p["ListenerArn"])), *tags]
+    arn = p.get("TargetGroupArn") or p.get("RuleArn") or p.get("ListenerArn")
+    if arn is None:
+        raise AssertionError(f"no IAM rule for {op} in tests/e2e/iam_proof.py")
+    return [Request(op, str(arn))]
 
 
 def _values(value: Any) -> list[str]:

@@ -34,6 +34,7 @@ NOT_CALLED: dict[str, str] = {
     "elasticloadbalancing:DescribeTargetHealth": "failure path of a service behind a load balancer",
     "codedeploy:GetDeploymentConfig": "custom deployment configurations only (ecsflow knows the predefined ones)",
     "ecs:ContinueServiceDeployment": "ECS-native deployments held at a PAUSE hook (the native scenario calls it)",
+    "iam:DeleteRolePolicy": "`bootstrap --delete` of a role someone added an inline policy to",
 }
 
 
@@ -197,3 +198,161 @@ def test_native_blue_green_policy_allows_every_call(
     assert code == ExitCode.OK, text
     called = _check(recorder, local_aws, _policy(config, Use.DEPLOY))
     assert "ecs:ContinueServiceDeployment" in called
+
+
+# Granted by the pipeline policy for what runs outside ecsflow's AWS client: `docker login` and
+# `docker push` in a buildspec.
+DOCKER = {
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+}
+LINEAR = "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"
+PIPELINE_ENVS = """environments:
+  staging:
+    services:
+      web: {service: web-staging}
+  prod:
+    services:
+      web: {service: web-prod}
+"""
+
+
+class _Context:
+    """A Lambda context with plenty of time left."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def test_pipeline_policy_covers_promotion_and_the_codepipeline_handler(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecsflow.integrations.codepipeline import handler
+
+    for name in ("web-staging", "web-prod"):
+        create_service(local_aws, local_world, name)
+    config = write_project(tmp_path, local_aws, local_world, extra=PIPELINE_ENVS)
+    push(local_aws, "3f2c1ab")
+    for name, value in local_aws.env().items():
+        monkeypatch.setenv(name, value)
+    event_data = {
+        "actionConfiguration": {
+            "configuration": {
+                "FunctionName": "ecsflow-handler",
+                "UserParameters": json.dumps({"cluster": "demo", "service": "web-staging", "mode": "latest"}),
+            }
+        },
+        "inputArtifacts": [],
+        "outputArtifacts": [],
+    }
+    local_aws.add_job("job-1", event_data)
+    bad = {**event_data, "actionConfiguration": {"configuration": {"UserParameters": '{"service": "web"}'}}}
+    local_aws.add_job("job-2", bad)
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    steps = (
+        (("promote", "web:3f2c1ab", "--to-tag", "test"), ExitCode.OK),
+        (("deploy", "web", "--env", "staging", "--tag", "test"), ExitCode.OK),
+        (("promote", "--from-env", "staging", "web", "--to-tag", "staging"), ExitCode.OK),
+        (("deploy", "web", "--env", "prod", "--from-env", "staging"), ExitCode.OK),
+    )
+    for args, expected in steps:
+        code, text = _cli(run_cli, local_aws, config, *args)
+        assert code == expected, text
+    handler({"CodePipeline.job": {"id": "job-1", "accountId": ACCOUNT, "data": event_data}}, _Context())
+    handler({"CodePipeline.job": {"id": "job-2", "accountId": ACCOUNT, "data": bad}}, _Context())  # no cluster
+    assert [r["result"] for r in local_aws.job_results()] == ["Succeeded", "Failed"]
+
+    project = load_config(config)
+    scope = Scope(region=REGION, account=ACCOUNT, environment={})
+    targets = [
+        t
+        for env in ("staging", "prod")
+        for t in collect_targets(project.for_environment(env), [], template_loader(project), scope)
+    ]
+    policy = policy_for(Use.PIPELINE, targets)
+    called = _check(recorder, local_aws, policy)
+    assert {"ecr:PutImage", "ecr:TagResource", "codepipeline:PutJobSuccessResult"} <= called
+    # The deploy actions of this policy are proven by the deploy scenario above.
+    unused = policy_actions(policy) - called - DOCKER - {p.action for p in permissions_for(Use.DEPLOY, targets)}
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
+
+
+def test_bootstrap_policy_allows_create_rerun_and_delete(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bootstrap service` of a rolling service: create, a second run that changes nothing, --delete."""
+    from bootstrap_project import network
+    from bootstrap_project import write_project as write_bootstrap_project
+
+    config = write_bootstrap_project(tmp_path, local_aws, local_world, bootstrap={**network(local_world)})
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    for args in (("--yes",), ("--yes",), ("--delete", "--yes")):
+        code, text = _cli(run_cli, local_aws, config, "bootstrap", "service", "web", *args)
+        assert code == ExitCode.OK, text
+    policy = _policy(config, Use.BOOTSTRAP)
+    called = _check(recorder, local_aws, policy)
+    unused = policy_actions(policy) - called
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
+
+
+def test_blue_green_bootstrap_policy_allows_every_call(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bootstrap service` behind a load balancer with the CODE_DEPLOY controller, `bootstrap codedeploy`
+    (second target group, test listener, CodeDeploy role, application and group), then both --delete."""
+    from bootstrap_project import create_alb, network
+    from bootstrap_project import write_project as write_bootstrap_project
+
+    create_alb(local_aws, local_world)
+    lb = {"target_group": "web-tg", "container": "web", "port": 8080}
+    boot = {**network(local_world), "load_balancer": lb, "controller": "CODE_DEPLOY"}
+    config = write_bootstrap_project(tmp_path, local_aws, local_world, bootstrap=boot)
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    for args in (
+        ("service", "web", "--yes"),
+        ("codedeploy", "web", "--test-port", "8443", "--yes"),
+        ("codedeploy", "web", "--test-port", "8443", "--yes"),  # nothing to change
+        ("codedeploy", "web", "--test-port", "8443", "--deployment-config", LINEAR, "--yes"),  # the group follows
+        ("codedeploy", "web", "--delete", "--yes"),
+        ("service", "web", "--delete", "--yes"),
+    ):
+        code, text = _cli(run_cli, local_aws, config, "bootstrap", *args)
+        assert code == ExitCode.OK, text
+    policy = _policy(config, Use.BOOTSTRAP)
+    called = _check(recorder, local_aws, policy)
+    unused = policy_actions(policy) - called
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
+
+
+def test_native_blue_green_bootstrap_policy_allows_every_call(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bootstrap service` of a service with a native strategy: second target group, listener
+    rule, ECS infrastructure role passed to ECS; a rerun, then --delete."""
+    from bootstrap_project import create_alb, network
+    from bootstrap_project import write_project as write_bootstrap_project
+
+    create_alb(local_aws, local_world)
+    lb = {"target_group": "web-tg", "container": "web", "port": 8080}
+    boot = {**network(local_world), "load_balancer": lb, "strategy": "linear"}
+    config = write_bootstrap_project(tmp_path, local_aws, local_world, bootstrap=boot)
+    local_aws.reset_calls()
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    for args in (("--yes",), ("--yes",), ("--delete", "--yes")):
+        code, text = _cli(run_cli, local_aws, config, "bootstrap", "service", "web", *args)
+        assert code == ExitCode.OK, text
+    policy = _policy(config, Use.BOOTSTRAP)
+    called = _check(recorder, local_aws, policy)
+    assert {"elasticloadbalancing:CreateRule", "iam:PassRole", "iam:CreateRole"} <= called
+    unused = policy_actions(policy) - called
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"

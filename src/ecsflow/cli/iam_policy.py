@@ -17,7 +17,7 @@ from ecsflow.cli.service_targets import load_project
 from ecsflow.errors import ExitCode
 from ecsflow.factory import template_loader
 from ecsflow.synth.iam import Use, placeholders, policy_for
-from ecsflow.synth.targets import Scope, check_account, collect_targets
+from ecsflow.synth.targets import Scope, ServiceTarget, check_account, collect_targets
 
 HELP = """Print the least-privilege IAM policy (JSON) for what ecsflow.yml will do.
 
@@ -38,6 +38,7 @@ CloudFormation Fn::Sub). See docs/iam.md.
 Examples:
   ecsflow iam-policy > deploy-policy.json
   ecsflow iam-policy --for local-dev api --env prod --account 123456789012
+  ecsflow iam-policy --for pipeline --env staging --env prod
 """
 
 
@@ -51,18 +52,26 @@ Examples:
     show_default=True,
     help="What the policy is for.",
 )
-@click.option("-e", "--env", default=None, help="Environment of ecsflow.yml to use.")
+@click.option(
+    "-e",
+    "--env",
+    "envs",
+    multiple=True,
+    help="Environment of ecsflow.yml (repeatable: one policy for several, e.g. a promotion's source and target).",
+)
 @click.option("--account", default=None, metavar="ID", help="AWS account id [default: ${AWS::AccountId}].")
 @click.option(
     "-o", "--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout."
 )
-def iam_policy(services: tuple[str, ...], use: str, env: str | None, account: str | None, out: str | None) -> int:
+def iam_policy(services: tuple[str, ...], use: str, envs: tuple[str, ...], account: str | None, out: str | None) -> int:
     ctx = get_context()
     check_account(account)
-    config = load_project(ctx, env, required=True)
-    assert config is not None  # required=True
     scope = Scope(region=ctx.region, account=account, environment=dict(os.environ))
-    targets = collect_targets(config, list(services), template_loader(config), scope)
+    targets: list[ServiceTarget] = []
+    for env in envs or (None,):
+        config = load_project(ctx, env, required=True)
+        assert config is not None  # required=True
+        targets += collect_targets(config, list(services), template_loader(config), scope)
     policy = policy_for(Use(use), targets)
     text = json.dumps(policy, indent=2) + "\n"
     if out:

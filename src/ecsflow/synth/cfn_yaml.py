@@ -26,6 +26,10 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str)
+# Values read from ecsflow.yml may be subclasses that remember their source text (artifacts.loader).
+_Dumper.add_multi_representer(str, _str)
+_Dumper.add_multi_representer(int, lambda d, v: d.represent_int(int(v)))
+_Dumper.add_multi_representer(float, lambda d, v: d.represent_float(float(v)))
 
 
 def dump_template(template: dict[str, Any]) -> str:

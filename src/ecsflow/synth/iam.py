@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ecsflow.engines.bootstrap_codedeploy import CODEDEPLOY_POLICY
+from ecsflow.engines.bootstrap_lb import target_group_name
+from ecsflow.engines.bootstrap_native import INFRASTRUCTURE_POLICY
 from ecsflow.synth.targets import Place, ServiceTarget
+
+_MANAGED_POLICY = {"codedeploy": CODEDEPLOY_POLICY, "native": INFRASTRUCTURE_POLICY}
+_PASSED_TO = {"codedeploy": "codedeploy.amazonaws.com", "native": "ecs.amazonaws.com"}
 
 
 class Use(StrEnum):
@@ -41,6 +47,7 @@ class Kind(StrEnum):
     TASK = "task"
     TASK_DEFINITION = "task-definition"
     LIST_TASKS = "list-tasks"  # "*" with the ecs:cluster condition
+    LIST_SERVICES = "list-services"  # "*" with the ecs:cluster condition
     TAG_ON_REGISTER = "tag-on-register"  # task-definition with the ecs:CreateAction condition
     TAG_ON_CREATE = "tag-on-create"  # cluster/service with the ecs:CreateAction condition
     PASS_TASK_ROLES = "pass-task-roles"
@@ -50,6 +57,14 @@ class Kind(StrEnum):
     CODEDEPLOY_GROUP = "codedeploy-group"
     CODEDEPLOY_APPLICATION = "codedeploy-application"
     CODEDEPLOY_CONFIG = "codedeploy-config"
+    SECOND_TARGET_GROUP = "second-target-group"
+    LOAD_BALANCERS = "load-balancers"
+    LISTENERS = "listeners"
+    RULE_LISTENERS = "rule-listeners"  # where a native blue/green adds its rules
+    LISTENER_RULES = "listener-rules"
+    BOOTSTRAP_ROLE = "bootstrap-role"
+    BOOTSTRAP_ROLE_POLICY = "bootstrap-role-policy"  # with the iam:PolicyARN condition
+    PASS_BOOTSTRAP_ROLE = "pass-bootstrap-role"  # with the iam:PassedToService condition
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,7 @@ _SIDS: dict[Kind, str] = {
     Kind.TASK: "EcsTasksOfTheClusters",
     Kind.TASK_DEFINITION: "TaskDefinitionFamilies",
     Kind.LIST_TASKS: "ListTasksNeedsStarScopedByClusterCondition",
+    Kind.LIST_SERVICES: "ListServicesNeedsStarScopedByClusterCondition",
     Kind.TAG_ON_REGISTER: "TagTaskDefinitionsOnRegisterOnly",
     Kind.TAG_ON_CREATE: "TagClustersAndServicesOnCreateOnly",
     Kind.PASS_TASK_ROLES: "PassTaskAndExecutionRolesToEcsTasksOnly",
@@ -80,6 +96,14 @@ _SIDS: dict[Kind, str] = {
     Kind.CODEDEPLOY_GROUP: "CodeDeployDeploymentGroups",
     Kind.CODEDEPLOY_APPLICATION: "CodeDeployApplications",
     Kind.CODEDEPLOY_CONFIG: "CodeDeployDeploymentConfigs",
+    Kind.SECOND_TARGET_GROUP: "SecondTargetGroupOfTheBlueGreenPair",
+    Kind.LOAD_BALANCERS: "TestListenersOnTheAccountsLoadBalancers",
+    Kind.LISTENERS: "ListenersOfTheAccountsLoadBalancers",
+    Kind.RULE_LISTENERS: "RulesOnListenersOfTheAccountsLoadBalancers",
+    Kind.LISTENER_RULES: "ListenerRulesOfTheAccountsLoadBalancers",
+    Kind.BOOTSTRAP_ROLE: "EcsflowBootstrapRoles",
+    Kind.BOOTSTRAP_ROLE_POLICY: "AttachOnlyAwsManagedPolicyOfTheRole",
+    Kind.PASS_BOOTSTRAP_ROLE: "PassBootstrapRolesToCodeDeployOrEcsOnly",
 }
 
 _ORDER = list(_SIDS)
@@ -111,9 +135,8 @@ DEPLOY: tuple[Permission, ...] = (
     P("ecs:RegisterTaskDefinition", Kind.TASK_DEFINITION, "register the rendered revision in its family"),
     P(
         "ecs:TagResource",
-        Kind.TAG_ON_REGISTER,
-        "revisions are registered with ecsflow's record tags (tag-on-create authorization)",
-        implicit=True,
+        Kind.TASK_DEFINITION,
+        "deploy records: tags given at registration (tag-on-create authorization) and put on a reused revision",
     ),
     P(
         "iam:PassRole",
@@ -154,39 +177,75 @@ CODEDEPLOY_DISCOVERY: tuple[Permission, ...] = (
 )
 
 BOOTSTRAP: tuple[Permission, ...] = (
-    P("ecs:CreateCluster", Kind.CLUSTER, "create the cluster"),
     P("ecs:DescribeClusters", Kind.CLUSTER, "adopt an existing cluster"),
+    P("ecs:CreateCluster", Kind.CLUSTER, "create the cluster"),
     P("ecs:DeleteCluster", Kind.CLUSTER, "`--delete` of a cluster it created"),
-    P("ecs:CreateService", Kind.SERVICE, "create the service"),
+    P("ecs:ListServices", Kind.LIST_SERVICES, "is the cluster empty before `--delete`"),
     P("ecs:DescribeServices", Kind.SERVICE, "adopt an existing service"),
+    P("ecs:CreateService", Kind.SERVICE, "create the service"),
     P("ecs:UpdateService", Kind.SERVICE, "scale to zero before `--delete`"),
     P("ecs:DeleteService", Kind.SERVICE, "`--delete` of a service it created"),
-    P("ecs:TagResource", Kind.TAG_ON_CREATE, "clusters and services are created with tags", implicit=True),
+    P("ecs:TagResource", Kind.TAG_ON_CREATE, "clusters and services are created with ecsflow's tags", implicit=True),
     P("ecs:RegisterTaskDefinition", Kind.TASK_DEFINITION, "the first revision"),
     P("ecs:TagResource", Kind.TAG_ON_REGISTER, "revisions are registered with tags", implicit=True),
     P("ecs:DescribeTaskDefinition", Kind.ANY, "adopt an existing revision (no resource-level permissions)"),
-    P("ecs:ListTaskDefinitions", Kind.ANY, "find the family's revisions (no resource-level permissions)"),
+    P("ecs:DeregisterTaskDefinition", Kind.ANY, "`--delete` of the revision it registered (no resource-level)"),
     P("iam:PassRole", Kind.PASS_TASK_ROLES, "the task and execution roles", implicit=True),
-    P("logs:CreateLogGroup", Kind.LOG_GROUP, "the awslogs group of each container"),
-    P("logs:PutRetentionPolicy", Kind.LOG_GROUP, "log retention"),
-    P("logs:DeleteLogGroup", Kind.LOG_GROUP, "`--delete` of a group it created"),
+    P("ecr:BatchGetImage", Kind.REPOSITORY, "pin the first revision's tags to digests"),
     P("logs:DescribeLogGroups", Kind.ANY, "adopt existing groups (no resource-level permissions)"),
-    P(
-        "elasticloadbalancing:DescribeTargetGroups",
-        Kind.ANY,
-        "check the load balancer settings (no resource-level permissions)",
-    ),
-    P("elasticloadbalancing:DescribeListeners", Kind.ANY, "check the listeners (no resource-level permissions)"),
+    P("logs:ListTagsLogGroup", Kind.LOG_GROUP, "was the group created by ecsflow"),
+    P("logs:CreateLogGroup", Kind.LOG_GROUP, "the awslogs group of each container"),
+    P("logs:TagResource", Kind.LOG_GROUP, "groups are created with ecsflow's tags", implicit=True),
+    P("logs:DeleteLogGroup", Kind.LOG_GROUP, "`--delete` of a group it created"),
+    P("ec2:DescribeSubnets", Kind.ANY, "check the configured subnets (no resource-level permissions)"),
+    P("ec2:DescribeSecurityGroups", Kind.ANY, "check the security groups (no resource-level permissions)"),
 )
 
 CODEDEPLOY_BOOTSTRAP: tuple[Permission, ...] = (
-    P("codedeploy:CreateApplication", Kind.CODEDEPLOY_APPLICATION, "create the application"),
     P("codedeploy:GetApplication", Kind.CODEDEPLOY_APPLICATION, "adopt an existing application"),
+    P("codedeploy:CreateApplication", Kind.CODEDEPLOY_APPLICATION, "create the application"),
     P("codedeploy:DeleteApplication", Kind.CODEDEPLOY_APPLICATION, "`--delete`"),
-    P("codedeploy:CreateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "create the deployment group"),
+    P("codedeploy:ListDeploymentGroups", Kind.CODEDEPLOY_APPLICATION, "is the application empty before `--delete`"),
+    P("codedeploy:ListTagsForResource", Kind.CODEDEPLOY_APPLICATION, "was the application created by ecsflow"),
+    P("codedeploy:ListTagsForResource", Kind.CODEDEPLOY_GROUP, "was the group created by ecsflow"),
     P("codedeploy:GetDeploymentGroup", Kind.CODEDEPLOY_GROUP, "adopt an existing group"),
-    P("codedeploy:UpdateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "bring an adopted group in line"),
+    P("codedeploy:CreateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "create the deployment group"),
+    P("codedeploy:UpdateDeploymentGroup", Kind.CODEDEPLOY_GROUP, "bring ecsflow's own group in line with the flags"),
     P("codedeploy:DeleteDeploymentGroup", Kind.CODEDEPLOY_GROUP, "`--delete`"),
+)
+
+# Behind a load balancer: the target group and listeners are read (ELB Describe* take "*").
+LOAD_BALANCER_READ: tuple[Permission, ...] = (
+    P("elasticloadbalancing:DescribeTargetGroups", Kind.ANY, "the target group (no resource-level permissions)"),
+    P("elasticloadbalancing:DescribeTargetGroupAttributes", Kind.ANY, "copy its settings (no resource-level)"),
+    P("elasticloadbalancing:DescribeListeners", Kind.ANY, "the listeners (no resource-level permissions)"),
+    P("elasticloadbalancing:DescribeRules", Kind.ANY, "the listener rules (no resource-level permissions)"),
+    P("elasticloadbalancing:DescribeTags", Kind.ANY, "was it created by ecsflow (no resource-level permissions)"),
+)
+
+# The blue/green pair `bootstrap codedeploy` / `bootstrap native` adds: a second target group
+# named after the first, a test listener or listener rules on the load balancer, and a role.
+BLUE_GREEN_BOOTSTRAP: tuple[Permission, ...] = (
+    P("elasticloadbalancing:CreateTargetGroup", Kind.SECOND_TARGET_GROUP, "the second target group"),
+    P("elasticloadbalancing:ModifyTargetGroupAttributes", Kind.SECOND_TARGET_GROUP, "copy the first one's settings"),
+    P("elasticloadbalancing:DeleteTargetGroup", Kind.SECOND_TARGET_GROUP, "`--delete`"),
+    P("elasticloadbalancing:AddTags", Kind.SECOND_TARGET_GROUP, "created with ecsflow's tags", implicit=True),
+    P("elasticloadbalancing:CreateListener", Kind.LOAD_BALANCERS, "the test listener (the load balancer: any)"),
+    P("elasticloadbalancing:CreateRule", Kind.RULE_LISTENERS, "listener rules of a native blue/green (any listener)"),
+    P("elasticloadbalancing:AddTags", Kind.LISTENERS, "created with ecsflow's tags", implicit=True),
+    P("elasticloadbalancing:AddTags", Kind.LISTENER_RULES, "created with ecsflow's tags", implicit=True),
+    P("elasticloadbalancing:DeleteListener", Kind.LISTENERS, "`--delete` of the test listener"),
+    P("elasticloadbalancing:DeleteRule", Kind.LISTENER_RULES, "`--delete` of the listener rules"),
+    P("iam:GetRole", Kind.BOOTSTRAP_ROLE, "adopt ecsflow's role"),
+    P("iam:CreateRole", Kind.BOOTSTRAP_ROLE, "the CodeDeploy or ECS infrastructure role"),
+    P("iam:TagRole", Kind.BOOTSTRAP_ROLE, "created with ecsflow's tags", implicit=True),
+    P("iam:AttachRolePolicy", Kind.BOOTSTRAP_ROLE_POLICY, "only AWS's managed policy for that role"),
+    P("iam:DetachRolePolicy", Kind.BOOTSTRAP_ROLE_POLICY, "`--delete`"),
+    P("iam:ListAttachedRolePolicies", Kind.BOOTSTRAP_ROLE, "check the role"),
+    P("iam:ListRolePolicies", Kind.BOOTSTRAP_ROLE, "`--delete`"),
+    P("iam:DeleteRolePolicy", Kind.BOOTSTRAP_ROLE, "`--delete` (inline policies someone added)"),
+    P("iam:DeleteRole", Kind.BOOTSTRAP_ROLE, "`--delete`"),
+    P("iam:PassRole", Kind.PASS_BOOTSTRAP_ROLE, "give the role to CodeDeploy (group) or ECS (service)", implicit=True),
 )
 
 # `ecsflow promote`: retag in ECR without pull or push, record the promotion on the repository.
@@ -194,7 +253,6 @@ PROMOTE: tuple[Permission, ...] = (
     P("ecr:BatchGetImage", Kind.REPOSITORY, "read the image manifest to retag"),
     P("ecr:PutImage", Kind.REPOSITORY, "put the new tag on the same manifest"),
     P("ecr:DescribeRepositories", Kind.REPOSITORY, "tag mutability of the repository"),
-    P("ecr:ListTagsForResource", Kind.REPOSITORY, "read the promotion records"),
     P("ecr:TagResource", Kind.REPOSITORY, "write the promotion record (a repository tag)"),
 )
 
@@ -230,6 +288,10 @@ CODEDEPLOY_USES: dict[Use, tuple[Permission, ...]] = {
 
 def permissions_for(use: Use, targets: Sequence[ServiceTarget]) -> tuple[Permission, ...]:
     perms = list(USES[use])
+    if use is Use.BOOTSTRAP and any(t.target_group for t in targets):
+        perms += LOAD_BALANCER_READ
+    if use is Use.BOOTSTRAP and any(t.blue_green for t in targets):
+        perms += BLUE_GREEN_BOOTSTRAP
     if any(t.codedeploy for t in targets):
         perms += CODEDEPLOY_USES[use]
         if use is not Use.BOOTSTRAP and any(t.codedeploy and t.codedeploy.discovered for t in targets):
@@ -274,7 +336,7 @@ def _resources(kind: Kind, targets: Sequence[ServiceTarget]) -> list[str]:
 def _target_resources(kind: Kind, t: ServiceTarget) -> Iterable[str]:
     p = t.place
     cs = f"{t.cluster}/{t.service}"
-    if kind in (Kind.ANY, Kind.LIST_TASKS):
+    if kind in (Kind.ANY, Kind.LIST_TASKS, Kind.LIST_SERVICES):
         return ["*"]
     if kind is Kind.CLUSTER:
         return [t.cluster_arn]
@@ -303,6 +365,17 @@ def _target_resources(kind: Kind, t: ServiceTarget) -> Iterable[str]:
         return [g.place.arn("logs", f"log-group:{g.name}") for g in t.log_groups] + [
             g.place.arn("logs", f"log-group:{g.name}:*") for g in t.log_groups
         ]
+    if kind in (
+        Kind.SECOND_TARGET_GROUP,
+        Kind.LOAD_BALANCERS,
+        Kind.LISTENERS,
+        Kind.RULE_LISTENERS,
+        Kind.LISTENER_RULES,
+    ):
+        return _load_balancer_resources(kind, t)
+    if kind in (Kind.BOOTSTRAP_ROLE, Kind.BOOTSTRAP_ROLE_POLICY, Kind.PASS_BOOTSTRAP_ROLE):
+        role = _bootstrap_role(t)
+        return [f"arn:{p.partition}:iam::{p.account}:role/{role}"] if role else []
     cd = t.codedeploy
     if cd is None:
         return []
@@ -315,8 +388,43 @@ def _target_resources(kind: Kind, t: ServiceTarget) -> Iterable[str]:
     raise AssertionError(kind)  # pragma: no cover
 
 
+def _load_balancer_resources(kind: Kind, t: ServiceTarget) -> list[str]:
+    if not t.blue_green or not t.target_group:
+        return []
+    elb = t.place.arn("elasticloadbalancing", "")
+    if kind is Kind.SECOND_TARGET_GROUP:
+        # bootstrap names the second group after the first (engines/bootstrap_lb.target_group_name).
+        suffix = "-green" if t.blue_green == "codedeploy" else "-alt"
+        return [f"{elb}targetgroup/{target_group_name(t.target_group, suffix)}/*"]
+    # The load balancer is the target group's, known only in AWS: any of the account's ALBs.
+    # CodeDeploy's pair gets a test listener; a native pair gets listener rules.
+    if kind is Kind.LOAD_BALANCERS and t.blue_green == "codedeploy":
+        return [f"{elb}loadbalancer/app/*"]
+    if kind is Kind.LISTENERS and t.blue_green == "codedeploy":
+        return [f"{elb}listener/app/*"]
+    if kind is Kind.RULE_LISTENERS and t.blue_green == "native":
+        return [f"{elb}listener/app/*"]
+    if kind is Kind.LISTENER_RULES and t.blue_green == "native":
+        return [f"{elb}listener-rule/app/*"]
+    return []
+
+
+def _bootstrap_role(t: ServiceTarget) -> str | None:
+    if t.blue_green == "codedeploy":
+        return f"ecsflow-{t.cluster}-{t.service}-codedeploy"
+    if t.blue_green == "native":
+        return f"ecsflow-{t.cluster}-{t.service}-ecs-lb"
+    return None
+
+
 def _condition(kind: Kind, targets: Sequence[ServiceTarget]) -> dict[str, Any] | None:
-    if kind is Kind.LIST_TASKS:
+    if kind is Kind.BOOTSTRAP_ROLE_POLICY:
+        policies = sorted({_MANAGED_POLICY[t.blue_green] for t in targets if t.blue_green})
+        return {"ArnEquals": {"iam:PolicyARN": policies[0] if len(policies) == 1 else policies}}
+    if kind is Kind.PASS_BOOTSTRAP_ROLE:
+        services = sorted({_PASSED_TO[t.blue_green] for t in targets if t.blue_green})
+        return {"StringEquals": {"iam:PassedToService": services[0] if len(services) == 1 else services}}
+    if kind in (Kind.LIST_TASKS, Kind.LIST_SERVICES):
         clusters = sorted({t.cluster_arn for t in targets})
         return {"ArnEquals": {"ecs:cluster": clusters[0] if len(clusters) == 1 else clusters}}
     if kind is Kind.TAG_ON_REGISTER:

@@ -101,6 +101,9 @@ class ServiceTarget:
     log_groups: tuple[LogGroup, ...] = ()
     codedeploy: CodeDeployTarget | None = None
     containers: tuple[str, ...] = ()
+    # What `ecsflow bootstrap` sets up behind a load balancer (services.<key>.bootstrap).
+    target_group: str | None = None  # name of the production target group
+    blue_green: str | None = None  # "codedeploy" | "native" when bootstrap makes a blue/green pair
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -197,9 +200,22 @@ def _target(
         task_role=_role(request.get("taskRoleArn"), place),
         execution_role=_role(request.get("executionRoleArn"), place),
         log_groups=_log_groups(request, place),
-        codedeploy=_codedeploy(svc),
+        codedeploy=_codedeploy(svc, cluster),
         containers=tuple(str(c.get("name")) for c in request.get("containerDefinitions") or ()),
+        **_bootstrap(svc),
     )
+
+
+def _bootstrap(svc: ServiceConfig) -> dict[str, str | None]:
+    boot = svc.bootstrap
+    lb = boot.load_balancer if boot else None
+    if boot is None or lb is None:
+        return {}
+    kind = "codedeploy" if boot.controller == "CODE_DEPLOY" else None
+    kind = "native" if boot.strategy.upper() in ("BLUE_GREEN", "LINEAR", "CANARY") else kind
+    # A target group ARN ends in targetgroup/NAME/ID.
+    name = lb.target_group.split("targetgroup/", 1)[1].split("/")[0] if "targetgroup/" in lb.target_group else None
+    return {"target_group": name or lb.target_group, "blue_green": kind}
 
 
 def _repositories(svc: ServiceConfig, request: Mapping[str, Any], place: Place) -> tuple[Repository, ...]:
@@ -240,10 +256,13 @@ def _log_groups(request: Mapping[str, Any], place: Place) -> tuple[LogGroup, ...
     return tuple(sorted(found))
 
 
-def _codedeploy(svc: ServiceConfig) -> CodeDeployTarget | None:
+def _codedeploy(svc: ServiceConfig, cluster: str) -> CodeDeployTarget | None:
     """The service's ``codedeploy:`` settings. Without application and group (ecsflow discovers
-    them from the service at deploy time) the policy names every group of the account."""
+    them from the service at deploy time) the policy names every group of the account. A service
+    bootstrapped with the CODE_DEPLOY controller gets the names `bootstrap codedeploy` gives."""
     settings = svc.codedeploy
+    if settings is None and svc.bootstrap and svc.bootstrap.controller == "CODE_DEPLOY":
+        return CodeDeployTarget(f"AppECS-{cluster}-{svc.service}", f"DgpECS-{cluster}-{svc.service}")
     if settings is None:
         return None
     return CodeDeployTarget(
