@@ -103,6 +103,11 @@ def continue_(
                 hint="check the service key, --env, the region and the account",
             )
         kind = strategy_of(state)
+        if until and kind == "CODE_DEPLOY":
+            raise UsageError(
+                "continue --until follows ECS-native deployments; a CodeDeploy deployment is followed to its end",
+                hint=f"`ecsflow continue {target.key}` (nothing was changed)",
+            )
         continuer = CONTINUERS.get(kind)
         if continuer is None:
             raise OperationFailed(
@@ -110,14 +115,17 @@ def continue_(
                 hint="continue applies to blue/green deployments (BLUE_GREEN, LINEAR, CANARY, CODE_DEPLOY)",
             )
         what = continuer(engine, target, state)
-        if isinstance(what, DeploymentResult):
-            results = [what]
-        elif no_wait:
-            results = [DeploymentResult(target.key, Outcome.NOT_STARTED, f"{what}; not waited for (--no-wait)")]
+        timeout_s = wait_for if wait_for is not None else (target.config.timeout if target.config else None)
+        attach = AttachTarget(target.key, target.cluster, target.service, timeout=timeout_s)
+        if no_wait:
+            said = what.reason if isinstance(what, DeploymentResult) else what
+            results = [DeploymentResult(target.key, Outcome.NOT_STARTED, f"{said}; not waited for (--no-wait)")]
+        elif kind == "CODE_DEPLOY":
+            from ecsflow.cli.codedeploy_verbs import wait_codedeploy
+
+            results, _ = wait_codedeploy(engine, [attach])  # CodeDeploy's own wait
         else:
             gate = Gate(until=parse_stop_point(until)) if until else None
-            timeout_s = wait_for if wait_for is not None else (target.config.timeout if target.config else None)
-            attach = AttachTarget(target.key, target.cluster, target.service, timeout=timeout_s)
             results = engine.wait([attach], gate=gate)
         reporter.finish(results)
     return int(worst_exit_code([r.outcome for r in results]))
