@@ -305,3 +305,38 @@ def test_a_pull_request_event_runs_what_its_filters_match(run_cli: Any, local_aw
         run_cli, local_aws, repo, "run", "--from", "main", "--pull-request", "CLOSED", "--branch", "main"
     )
     assert code == ExitCode.OK and doc["runs"] == []
+
+
+def test_a_one_off_task_runs_with_the_services_settings_until_it_stops(
+    run_cli: Any, local_aws: LocalAWS, repo: Path
+) -> None:
+    # RunTask with the service's task definition and network settings and the command
+    # override, followed until moto's task state machine stops it (exit code 0).
+    config = repo / "ecsflow.yml"
+    config.write_text(
+        config.read_text().replace(
+            "  release:\n",
+            "  migrate:\n"
+            "    stages: [{name: Db, actions: [{name: Migrate, run: {task: "
+            "{service: web, container: web, command: [manage, migrate], timeout: 60}}}]}]\n"
+            "  release:\n",
+        )
+    )
+    # moto 5.2.5's RunTask fails on a container without its own `memory` (it adds None): the
+    # service first gets a revision whose container sets it, through the taskdef pipeline.
+    body = json.loads((repo / "taskdef.json").read_text())
+    body["containerDefinitions"][0]["memory"] = 512
+    (repo / "taskdef.json").write_text(json.dumps(body))
+    code, _, text = cli(run_cli, local_aws, repo, "run", "taskdef")
+    assert code == ExitCode.OK, text
+    local_aws.reset_calls()
+    code, doc, text = cli(run_cli, local_aws, repo, "run", "migrate")
+    assert code == ExitCode.OK, text
+    action = doc["runs"][0]["stages"][0]["actions"][0]
+    assert action["message"].endswith("stopped: exit codes web=0")
+    assert calls(local_aws)["ecs:RunTask"] == 1
+    ecs = local_aws.client("ecs")
+    arns = ecs.list_tasks(cluster="demo", startedBy=f"ecsflow/migrate/{doc['runs'][0]['run_id']}")["taskArns"]
+    (task,) = ecs.describe_tasks(cluster="demo", tasks=arns)["tasks"]
+    assert task["taskDefinitionArn"] == service(local_aws)["taskDefinition"]
+    assert task["overrides"]["containerOverrides"] == [{"name": "web", "command": ["manage", "migrate"]}]
