@@ -171,7 +171,11 @@ def test_transient_poll_errors_do_not_change_the_outcome() -> None:
 
 @pytest.mark.parametrize(
     ("controller", "strategy", "words"),
-    [("CODE_DEPLOY", "ROLLING", "CODE_DEPLOY"), ("EXTERNAL", "ROLLING", "EXTERNAL"), ("ECS", "FUTURE_STRATEGY", "FUTURE_STRATEGY")],
+    [
+        ("CODE_DEPLOY", "ROLLING", "CODE_DEPLOY"),
+        ("EXTERNAL", "ROLLING", "EXTERNAL"),
+        ("ECS", "FUTURE_STRATEGY", "FUTURE_STRATEGY"),
+    ],
 )
 def test_unsupported_strategies_fail_before_any_mutation(controller: str, strategy: str, words: str) -> None:
     w = World()
