@@ -113,6 +113,8 @@ def stage_of(d: CodeDeployDeployment, target: EcsTarget | None) -> str:
     if d.termination_wait_started and not d.final:
         return "termination wait"
     if target is not None:
+        if not d.final and any(e.status == "Failed" for e in target.lifecycle_events):
+            return "rolling back" if target.task_set("Green") is None or d.rollback_message else "failing"
         running = next((e.name for e in target.lifecycle_events if e.status == "InProgress"), None)
         if running:
             return running
@@ -135,7 +137,7 @@ def snapshot(
     test_weight: float | None = None
     if test and target is not None:
         allow = target.event("AllowTestTraffic")
-        back = d.status in ("Failed", "Stopped")
+        back = d.status in ("Failed", "Stopped") or any(e.status == "Failed" for e in target.lifecycle_events)
         test_weight = 100.0 if allow is not None and allow.status == "Succeeded" and not back else 0.0
     return DeploymentSnapshot(
         deployment_id=d.id,
