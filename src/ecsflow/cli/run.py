@@ -85,7 +85,9 @@ def run(
     """Run pipelines of ecsflow.yml: the ones a change triggers (--from), or the named ones.
 
     Stages run in order; actions of a stage with the same run_order run in parallel; the
-    first failure stops the run. Every run is recorded (see `ecsflow runs`).
+    first failure stops the run. Every run is recorded (see `ecsflow runs`). Exit codes:
+    0 succeeded, 1 failed, 2 invalid input (that action changed nothing), 4 rolled back,
+    5 timed out, 7 an approval waits.
     """
     from ecsflow.cli.service_targets import config_file
     from ecsflow.config import load_config
