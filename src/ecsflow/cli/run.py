@@ -132,6 +132,12 @@ def run(
             "name the pipelines to run, or give --from REV to run the ones a change triggers",
             hint=f"pipelines in {config.path}: {', '.join(config.pipelines) or 'none'}",
         )
+    empty = [p.name for p in selected if not p.stages]
+    if empty and not from_rev:
+        raise UsageError(f"pipeline {', '.join(empty)} has no stages", hint="add stages: to run it")
+    for name in empty:
+        _say(ctx, f"{name} is triggered but has no stages: nothing to run")
+    selected = [p for p in selected if p.stages]
     check_approvals(approvals, _gates(selected))
     declared = {v.name for p in selected for v in p.variables}
     unknown = sorted(set(given) - declared)

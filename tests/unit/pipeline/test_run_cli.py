@@ -22,6 +22,8 @@ pipelines:
         actions:
           - {name: Hello, run: "echo hello #{variables.WHO}"}
           - {name: Bye, run: "echo bye; exit 4", run_order: 2}
+  triggers_only:
+    triggers: [{push: [{branches: {includes: [main]}}]}]
   gated:
     stages:
       - {name: Gate, actions: [{name: Ok, approve: "go?"}]}
@@ -49,6 +51,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (("hello", "--resume", "x"), "--resume goes on with a recorded run"),
         (("--resume", "x"), "no run 'x'"),
         (("hello", "--env", "prod"), "unknown environment 'prod'"),
+        (("triggers_only",), "pipeline triggers_only has no stages"),
     ],
 )
 def test_bad_input_exits_2(run_cli: Any, project: Path, args: tuple[str, ...], message: str) -> None:
