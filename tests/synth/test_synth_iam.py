@@ -66,8 +66,14 @@ def test_placeholders_when_account_is_unknown(run_cli: Any) -> None:
 def test_policy_follows_aws_resource_types(use: Use) -> None:
     """Every action is scoped to the resource types AWS's Service Authorization Reference lists."""
     analysis = analyze_policy_string(json.dumps(_policy(use)))
-    findings = {(f.issue, str(f.detail)) for f in analysis.findings}
+    findings = {(f.issue, str(f.detail)) for f in analysis.findings if not _network_load_balancer_only(f)}
     assert findings <= EXPECTED_FINDINGS
+
+
+def _network_load_balancer_only(finding: Any) -> bool:
+    """parliament marks both listener/app and listener/net of ELBv2 actions as required; a
+    listener is one or the other, and ecsflow's are on Application Load Balancers."""
+    return finding.issue == "RESOURCE_MISMATCH" and all("/net/" in d["required_format"] for d in finding.detail)
 
 
 def test_pass_role_only_the_templates_roles_only_to_ecs_tasks() -> None:
