@@ -140,6 +140,8 @@ class NativeJudge:
     # --- the outcome ----------------------------------------------------------------
     def _decide(self, t: Tracked, d: NativeDeployment, state: ServiceState) -> Verdict | None:
         if d.status == "SUCCESSFUL":
+            if t.gate and t.gate.test_command and not t.gate_ran:
+                t.notes.append("the test command did not run: the deployment completed before ecsflow saw its gate")
             return Verdict(Outcome.SUCCEEDED, f"production traffic is on {short_td(t.task_definition)}; blue removed")
         if d.status == "ROLLBACK_SUCCESSFUL":
             return Verdict(Outcome.ROLLED_BACK, self._rollback_reason(t, d, state))
@@ -178,11 +180,21 @@ class NativeJudge:
         if awaiting and ours:
             assert gate is not None and point is not None
             if gate.test_command and not t.gate_ran:
-                self._run_gate(t, d, state, point, gate.test_command)
+                self._run_gate(t, d, point, gate.test_command, held=True)
                 return None
             if not gate.test_command:
                 t.notes.append(f"held by ecsflow's PAUSE hook at {d.lifecycle_stage}; {continue_commands(t.key)}")
                 return Verdict(Outcome.REACHED, f"{point.words} ({d.lifecycle_stage}); the deployment waits for you")
+        passed = point is not None and stage_index(d.lifecycle_stage) > stage_index(NATIVE_STAGES[point])
+        if passed and gate and gate.test_command and not t.gate_ran and d.lifecycle_stage != "CLEAN_UP":
+            # Nothing held the deployment at the gate (a hook configuration changed meanwhile):
+            # test now, while blue still runs and a rollback is instant (§7.5).
+            assert point is not None
+            stage = NATIVE_STAGES[point]
+            warning = f"the deployment did not wait at {stage}: testing now"
+            self.sink(Message(self.clock.now(), t.key, warning, "warning"))
+            self._run_gate(t, d, point, gate.test_command, held=False)
+            return None
         if awaiting and not (ours and t.gate_ran):
             hook = awaiting[0]
             until = _clock(hook.expires_at)
@@ -207,7 +219,9 @@ class NativeJudge:
             return Verdict(Outcome.REACHED, f"{until.words} ({d.lifecycle_stage})")
         return None
 
-    def _run_gate(self, t: Tracked, d: NativeDeployment, state: ServiceState, point: StopPoint, command: str) -> None:
+    def _run_gate(self, t: Tracked, d: NativeDeployment, point: StopPoint, command: str, *, held: bool) -> None:
+        """Run the test command; ``held``: the deployment waits at the gate's PAUSE hook(s), which
+        are continued or rolled back; else (it went on) a failure stops it with a rollback."""
         t.gate_ran = True
         listener = next(iter(_listeners(self.port, t)), None)
         context = GateContext(
@@ -237,8 +251,11 @@ class NativeJudge:
         else:
             t.gate_failure = result.summary
             self.sink(Message(now, t.key, f"{result.summary}: rolling the deployment back", "error"))
-        for hook in d.awaiting():
-            self.port.continue_hook(d.arn, hook.hook_id, action)
+        if held:
+            for hook in d.awaiting():
+                self.port.continue_hook(d.arn, hook.hook_id, action)
+        elif not result.passed:
+            self.port.stop(d.arn, "ROLLBACK")  # blue still runs until CLEAN_UP: the rollback is instant
 
 
 def remove_gates(port: ServiceDeploymentPort, cluster: str, service: str) -> bool:

@@ -434,3 +434,26 @@ def test_an_alarm_rollback_names_the_alarm() -> None:
     verdict = follow(judge, tracked(judge.clock))
     assert verdict.outcome is Outcome.ROLLED_BACK
     assert verdict.reason == "alarm web-5xx (Alarm); traffic is back on web:1"
+
+
+def test_a_gate_the_deployment_did_not_wait_at_still_tests_and_stops_on_failure() -> None:
+    judge, port, sink = setup(
+        dep("PRODUCTION_TRAFFIC_SHIFT", production_weight=10.0),
+        dep("PRODUCTION_TRAFFIC_SHIFT", "ROLLBACK_IN_PROGRESS"),
+        dep("PRODUCTION_TRAFFIC_SHIFT", "ROLLBACK_SUCCESSFUL", rollback_reason="Stopped by request"),
+        tests=FakeTests(1),
+    )
+    verdict = follow(judge, tracked(judge.clock, Gate(test_command="smoke")))
+    assert verdict.outcome is Outcome.ROLLED_BACK
+    assert verdict.reason.startswith("the test command `smoke` exited with 1 at test-traffic")
+    assert ("stop", "ROLLBACK") in port.calls
+    assert not [c for c in port.calls if c[0] == "continue"], "no hook of anyone else's is continued"
+    assert any("did not wait at POST_TEST_TRAFFIC_SHIFT" in m.text for m in sink.of(Message))
+
+
+def test_success_before_the_gate_was_seen_says_the_test_did_not_run() -> None:
+    judge, _, _ = setup(dep("CLEAN_UP", "SUCCESSFUL"), tests=FakeTests(0))
+    t = tracked(judge.clock, Gate(test_command="smoke"))
+    verdict = follow(judge, t)
+    assert verdict.outcome is Outcome.SUCCEEDED
+    assert t.notes == ["the test command did not run: the deployment completed before ecsflow saw its gate"]
