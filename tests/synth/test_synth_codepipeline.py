@@ -279,3 +279,13 @@ def test_unknown_pipeline_and_missing_pipelines(tmp_path: Path, run_cli: Any) ->
     (tmp_path / "ecsflow.yml").write_text("services:\n  api: {family: api}\n")
     code, out, err = run_cli("-c", str(tmp_path / "ecsflow.yml"), "synth", "codepipeline")
     assert code == ExitCode.INVALID and "pipelines: no pipelines defined" in err
+
+
+def test_code_deploy_template_with_variables_is_deployed_by_ecsflow(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    path = root / "taskdefs" / "web.json"
+    path.write_text(path.read_text().replace('"cpu": "256"', '"cpu": "${WEB_CPU:-256}"'))
+    template = _synth(root)
+    assert _actions(template)["Test/Web"]["ActionTypeId"]["Provider"] == "CodeBuild"
+    choices = template["Metadata"]["ecsflow"]["choices"]
+    assert any("web: ${VAR} in the template (CodeDeployToECS registers the file as it is)" in c for c in choices)

@@ -37,7 +37,6 @@ from ecsflow.config.pipelines import (
 from ecsflow.config.triggers import Criteria, PullRequestFilter, PushFilter, Trigger
 from ecsflow.errors import ArtifactError, ConfigError, InputError, Problem, problems_error
 from ecsflow.pipeline.build_spec import read_build_spec
-from ecsflow.render.placeholders import interpolate
 from ecsflow.synth import codepipeline_roles as roles
 from ecsflow.synth.cfn_yaml import get_att, ref
 from ecsflow.synth.codepipeline_actions import (
@@ -130,12 +129,11 @@ class _Synth:
         return found
 
     def _template(self, svc: Any) -> Mapping[str, Any]:
+        """The template as written: CodeDeployToECS registers the file itself, uninterpolated."""
         try:
-            template = self.read_template(svc)
+            return self.read_template(svc).request
         except InputError:
             return {}
-        filled: Mapping[str, Any] = interpolate(template.request, {**self.options.environment, **svc.variables}, [])
-        return filled
 
     def for_handler(self, environment: str | None, targets: list[ServiceTarget]) -> None:
         for t in targets:

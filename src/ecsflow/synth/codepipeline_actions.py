@@ -141,6 +141,8 @@ def plan_deploy(
                 continue
             if base is not BaseMode.FILE:
                 losses.append(f"{target.key}: base {base.value} (CodeDeployToECS registers taskdef.json: base file)")
+            if "${" in json.dumps(templates.get(target.key) or {}):
+                losses.append(f"{target.key}: ${{VAR}} in the template (CodeDeployToECS registers the file as it is)")
             if mode is ActionMode.ECSFLOW:
                 continue
             native = _codedeploy_action(action, spec, target, svc, templates.get(target.key) or {}, path, problems)
