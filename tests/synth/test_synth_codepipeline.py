@@ -289,3 +289,24 @@ def test_code_deploy_template_with_variables_is_deployed_by_ecsflow(tmp_path: Pa
     assert _actions(template)["Test/Web"]["ActionTypeId"]["Provider"] == "CodeBuild"
     choices = template["Metadata"]["ecsflow"]["choices"]
     assert any("web: ${VAR} in the template (CodeDeployToECS registers the file as it is)" in c for c in choices)
+
+
+def test_pull_request_trigger_keeps_events_branches_and_paths(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    text = (root / "ecsflow.yml").read_text()
+    start, end = text.index("    triggers:\n"), text.index("    variables:\n")
+    trigger = (
+        "    triggers:\n"
+        "      - pullRequest:\n"
+        "          - events: [OPEN, UPDATED]\n"
+        "            branches: {includes: [main]}\n"
+        '            filePaths: {excludes: ["docs/**"]}\n'
+    )
+    (root / "ecsflow.yml").write_text(text[:start] + trigger + text[end:])
+    git = _synth(root)["Resources"]["AppPipeline"]["Properties"]["Triggers"][0]["GitConfiguration"]
+    assert git == {
+        "SourceActionName": "Source",
+        "PullRequest": [
+            {"Events": ["OPEN", "UPDATED"], "Branches": {"Includes": ["main"]}, "FilePaths": {"Excludes": ["docs/**"]}}
+        ],
+    }
