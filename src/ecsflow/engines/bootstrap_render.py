@@ -62,4 +62,4 @@ def render_for_bootstrap(
         overrides=overrides,
         record=record,
     )
-    return preparer._rendered(request, _NotYetCreated(svc))[svc.key]
+    return preparer.rendered(request, _NotYetCreated(svc))[svc.key]

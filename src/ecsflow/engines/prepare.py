@@ -107,7 +107,7 @@ class Preparer:
         if req.revision is not None:
             desired = {svc.key: self._existing(svc, states[svc.key], req) for svc in req.services}
         else:
-            desired = self._rendered(req, states)
+            desired = self.rendered(req, states)
         plans = []
         for svc in req.services:
             d = desired[svc.key]
@@ -154,7 +154,9 @@ class Preparer:
             force=force,
         )
 
-    def _rendered(self, req: DeployRequest, states: Mapping[str, ServiceState]) -> dict[str, Desired]:
+    def rendered(self, req: DeployRequest, states: Mapping[str, ServiceState]) -> dict[str, Desired]:
+        """Render and pin every service of ``req`` from its base (also used by ``bootstrap service``
+        before the service exists); raises ``RenderError`` with every problem, changing nothing."""
         problems: list[Problem] = []
         used: set[str] = set()
         rendered: dict[str, tuple[ServiceConfig, str, dict[str, Any]]] = {}
