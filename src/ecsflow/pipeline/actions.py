@@ -213,6 +213,7 @@ class ApproveHandler:
         if names & self.approvals:
             return ActionOutcome(SUCCEEDED, "approved (--approve)")
         question = action.message or f"approve {ctx.pipeline.name}: stage {ctx.stage}?"
+        question = ctx.scope.resolve(question, f"{ctx.where}: approve")
         if self.prompt is not None:
             if self.prompt(question):
                 return ActionOutcome(SUCCEEDED, "approved at the prompt")

@@ -165,9 +165,9 @@ def test_an_error_in_a_handler_fails_the_action_with_its_exit_code(tmp_path: Pat
 GATED = """
     stages:
       - name: Build
-        actions: [{name: B, build: buildspec.yml}]
+        actions: [{name: B, build: buildspec.yml, namespace: BV}]
       - name: Gate
-        actions: [{name: Approve, approve: "ship it?"}]
+        actions: [{name: Approve, approve: "ship #{BV.TAG}?"}]
       - name: Prod
         actions: [{name: P, deploy: {}}]
 """
@@ -176,6 +176,7 @@ GATED = """
 def test_approval_in_ci_without_approve_waits_and_says_how_to_resume(tmp_path: Path) -> None:
     clock = FakeClock()
     handler = Recorder(clock)
+    handler.exports["B"] = {"TAG": "v7"}
     gate = ApproveHandler(
         approvals=(), prompt=None, resume_hint="resume: ecsflow run --resume {run_id} --approve {stage}"
     )
@@ -183,7 +184,7 @@ def test_approval_in_ci_without_approve_waits_and_says_how_to_resume(tmp_path: P
     run = r.run(RunRequest(pipeline(GATED), {}))
     assert handler.calls == ["B"]
     assert run.status == WAITING and run.exit_code == ExitCode.PAUSED
-    assert "waiting for approval (ship it?)" in run.message
+    assert "waiting for approval (ship v7?)" in run.message  # references resolved
     assert "ecsflow run --resume run-1 --approve Gate" in run.message
     assert [s.status for s in run.stages] == [SUCCEEDED, WAITING, SKIPPED]
 
@@ -201,6 +202,7 @@ def test_approval_in_ci_without_approve_waits_and_says_how_to_resume(tmp_path: P
 def test_approval_with_approve_or_at_the_prompt(tmp_path: Path) -> None:
     clock = FakeClock()
     handler = Recorder(clock)
+    handler.exports["B"] = {"TAG": "v7"}
     r, _, _ = runner(tmp_path, handler, clock, ApproveHandler(approvals=("Gate.Approve",), prompt=None, resume_hint=""))
     assert r.run(RunRequest(pipeline(GATED), {})).status == SUCCEEDED
 
@@ -212,7 +214,7 @@ def test_approval_with_approve_or_at_the_prompt(tmp_path: Path) -> None:
 
     r, _, _ = runner(tmp_path, handler, clock, ApproveHandler(approvals=(), prompt=say_no, resume_hint=""))
     run = r.run(RunRequest(pipeline(GATED), {}))
-    assert asked == ["ship it?"]
+    assert asked == ["ship v7?"]
     assert run.status == FAILED and "rejected" in run.message
 
 
