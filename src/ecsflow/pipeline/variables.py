@@ -46,8 +46,7 @@ def pipeline_variables(pipeline: PipelineConfig, given: Mapping[str, str]) -> di
             values[name] = value
     if problems:
         raise UsageError(
-            f"the variables of pipeline {pipeline.name} are not complete: "
-            + "; ".join(p.message for p in problems),
+            f"the variables of pipeline {pipeline.name} are not complete: " + "; ".join(p.message for p in problems),
             hint="declared variables and their defaults are under pipelines.<name>.variables in ecsflow.yml",
         )
     return values
