@@ -280,3 +280,19 @@ def test_a_template_path_outside_the_artifact_is_refused(local_aws: LocalAWS, lo
     (result,) = results_for(local_aws, "job-escape")
     assert result["result"] == "Failed" and "outside the artifact" in result["failureDetails"]["message"]
     assert result["failureDetails"]["type"] == "ConfigurationError"
+
+
+def test_artifact_problems_name_the_artifact_and_the_file(local_aws: LocalAWS, local_world: World) -> None:
+    create_service(local_aws, local_world)
+    params = {"cluster": "demo", "service": "web", "image_definitions": "out/images.json"}
+    handler(job_event(local_aws, "job-nofile", params, files={"other.json": "{}"}), Context(local_aws, 900))
+    (missing,) = results_for(local_aws, "job-nofile")
+    message = missing["failureDetails"]["message"]
+    assert "input artifact 'BuildOutput' has no file 'out/images.json' (it has: other.json)" in message
+    event = job_event(local_aws, "job-notzip", {"cluster": "demo", "service": "web"}, files={})
+    location = event["CodePipeline.job"]["data"]["inputArtifacts"][0]["location"]["s3Location"]
+    local_aws.client("s3").put_object(Bucket=location["bucketName"], Key=location["objectKey"], Body=b"plain text")
+    handler(event, Context(local_aws, 900))
+    (not_zip,) = results_for(local_aws, "job-notzip")
+    assert "is not a zip file" in not_zip["failureDetails"]["message"]
+    assert not_zip["failureDetails"]["type"] == "ConfigurationError"
