@@ -221,6 +221,11 @@ def requests_for(call: Call) -> list[Request]:
             out.append(
                 Request("iam:PassRole", p["serviceRoleArn"], (("iam:PassedToService", "codedeploy.amazonaws.com"),))
             )
+    elif op == "ssm:GetParameters":
+        out += [Request(op, _arn("ssm", f"parameter{n if n.startswith('/') else '/' + n}")) for n in p["Names"]]
+    elif op == "secretsmanager:GetSecretValue":
+        sid = str(p["SecretId"])  # AWS authorizes on the secret's ARN: its name and a 6-character suffix
+        out.append(Request(op, sid if sid.startswith("arn:") else _arn("secretsmanager", f"secret:{sid}-AbCdEf")))
     elif op == "sts:GetCallerIdentity":
         pass  # needs no permission (AWS: "No permissions are required to perform this operation")
     else:

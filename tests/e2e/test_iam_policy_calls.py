@@ -24,8 +24,9 @@ from ecsflow.errors import ExitCode
 from ecsflow.factory import template_loader
 from ecsflow.sim.api import LocalAWS
 from ecsflow.sim.world import World
-from ecsflow.synth.iam import Use, permissions_for, policy_for
-from ecsflow.synth.targets import Scope, collect_targets
+from ecsflow.synth.buildspecs import pipeline_build_reads
+from ecsflow.synth.iam import Use, permissions_for, policy_for, with_build_reads
+from ecsflow.synth.targets import Place, Scope, collect_targets
 
 pytestmark = pytest.mark.e2e
 
@@ -217,6 +218,21 @@ PIPELINE_ENVS = """environments:
   prod:
     services:
       web: {service: web-prod}
+pipelines:
+  app:
+    stages:
+      - name: Build
+        actions:
+          - {name: Build, build: buildspec.yml}
+"""
+BUILDSPEC = """version: 0.2
+env:
+  parameter-store: {NPM_TOKEN: /ci/npm-token}
+  secrets-manager: {DB_PASSWORD: "ci/db:password"}
+phases:
+  build:
+    commands:
+      - test -n "$NPM_TOKEN" && test -n "$DB_PASSWORD"
 """
 
 
@@ -235,6 +251,9 @@ def test_pipeline_policy_covers_promotion_and_the_codepipeline_handler(
     for name in ("web-staging", "web-prod"):
         create_service(local_aws, local_world, name)
     config = write_project(tmp_path, local_aws, local_world, extra=PIPELINE_ENVS)
+    (tmp_path / "buildspec.yml").write_text(BUILDSPEC)
+    local_aws.client("ssm").put_parameter(Name="/ci/npm-token", Value="t0ken", Type="SecureString")
+    local_aws.client("secretsmanager").create_secret(Name="ci/db", SecretString='{"password": "pw"}')
     push(local_aws, "3f2c1ab")
     for name, value in local_aws.env().items():
         monkeypatch.setenv(name, value)
@@ -259,6 +278,7 @@ def test_pipeline_policy_covers_promotion_and_the_codepipeline_handler(
         (("deploy", "web", "--env", "staging", "--tag", "test"), ExitCode.OK),
         (("promote", "--from-env", "staging", "web", "--to-tag", "staging"), ExitCode.OK),
         (("deploy", "web", "--env", "prod", "--from-env", "staging"), ExitCode.OK),
+        (("build", str(tmp_path / "buildspec.yml"), "--source-dir", str(tmp_path)), ExitCode.OK),
     )
     for args, expected in steps:
         code, text = _cli(run_cli, local_aws, config, *args)
@@ -274,9 +294,11 @@ def test_pipeline_policy_covers_promotion_and_the_codepipeline_handler(
         for env in ("staging", "prod")
         for t in collect_targets(project.for_environment(env), [], template_loader(project), scope)
     ]
-    policy = policy_for(Use.PIPELINE, targets)
+    reads = pipeline_build_reads(project, Place(REGION, ACCOUNT))
+    policy = with_build_reads(policy_for(Use.PIPELINE, targets), reads.parameters, reads.secrets)
     called = _check(recorder, local_aws, policy)
     assert {"ecr:PutImage", "ecr:TagResource", "codepipeline:PutJobSuccessResult"} <= called
+    assert {"ssm:GetParameters", "secretsmanager:GetSecretValue"} <= called
     # The deploy actions of this policy are proven by the deploy scenario above.
     unused = policy_actions(policy) - called - DOCKER - {p.action for p in permissions_for(Use.DEPLOY, targets)}
     assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"

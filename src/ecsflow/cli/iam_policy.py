@@ -16,7 +16,8 @@ from ecsflow.cli.context import get_context
 from ecsflow.cli.service_targets import load_project
 from ecsflow.errors import ExitCode
 from ecsflow.factory import template_loader
-from ecsflow.synth.iam import Use, placeholders, policy_for
+from ecsflow.synth.buildspecs import pipeline_build_reads
+from ecsflow.synth.iam import Use, placeholders, policy_for, with_build_reads
 from ecsflow.synth.targets import Scope, ServiceTarget, check_account, collect_targets
 
 HELP = """Print the least-privilege IAM policy (JSON) for what ecsflow.yml will do.
@@ -25,7 +26,8 @@ HELP = """Print the least-privilege IAM policy (JSON) for what ecsflow.yml will 
 --for deploy     deploy, wait, rollback, deregister, status, diff, history (default)
 --for local-dev  read-only: status, diff, revisions, history
 --for bootstrap  create or adopt clusters, services, log groups, CodeDeploy groups
---for pipeline   deploy, plus pushing images and CodePipeline job results
+--for pipeline   deploy and promote, pushing images, the buildspecs' parameters
+                 and secrets, CodePipeline job results
 
 Resources are the configured clusters, services, task definition families, ECR
 repositories, log groups and CodeDeploy groups; iam:PassRole is limited to the task and
@@ -68,11 +70,17 @@ def iam_policy(services: tuple[str, ...], use: str, envs: tuple[str, ...], accou
     check_account(account)
     scope = Scope(region=ctx.region, account=account, environment=dict(os.environ))
     targets: list[ServiceTarget] = []
+    parameters: set[str] = set()
+    secrets: set[str] = set()
     for env in envs or (None,):
         config = load_project(ctx, env, required=True)
         assert config is not None  # required=True
         targets += collect_targets(config, list(services), template_loader(config), scope)
-    policy = policy_for(Use(use), targets)
+        if Use(use) is Use.PIPELINE:  # the pipelines' builds read their buildspecs' parameters and secrets
+            reads = pipeline_build_reads(config, scope.place(config))
+            parameters |= reads.parameters
+            secrets |= reads.secrets
+    policy = with_build_reads(policy_for(Use(use), targets), parameters, secrets)
     text = json.dumps(policy, indent=2) + "\n"
     if out:
         Path(out).write_text(text, encoding="utf-8")

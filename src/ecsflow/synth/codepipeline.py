@@ -18,11 +18,9 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ecsflow import __version__
-from ecsflow.artifacts.buildspec import parse_buildspec
 from ecsflow.config import BaseMode, ProjectConfig
 from ecsflow.config.pipelines import (
     ActionConfig,
@@ -36,8 +34,8 @@ from ecsflow.config.pipelines import (
 )
 from ecsflow.config.triggers import Criteria, PullRequestFilter, PushFilter, Trigger
 from ecsflow.errors import ArtifactError, ConfigError, InputError, Problem, problems_error
-from ecsflow.pipeline.build_spec import read_build_spec
 from ecsflow.synth import codepipeline_roles as roles
+from ecsflow.synth.buildspecs import BuildspecReads, read_buildspec
 from ecsflow.synth.cfn_yaml import get_att, ref
 from ecsflow.synth.codepipeline_actions import (
     ActionMode,
@@ -52,7 +50,15 @@ from ecsflow.synth.codepipeline_actions import (
     run_task_commands,
     type_id,
 )
-from ecsflow.synth.targets import ACCOUNT_PLACEHOLDER, Scope, ServiceTarget, TemplateReader, collect_targets
+from ecsflow.synth.targets import (
+    ACCOUNT_PLACEHOLDER,
+    REGION_PLACEHOLDER,
+    Place,
+    Scope,
+    ServiceTarget,
+    TemplateReader,
+    collect_targets,
+)
 
 HANDLER = "ecsflow.integrations.codepipeline.handler"
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
@@ -359,28 +365,19 @@ class _Synth:
         return self._codebuild(pipe, stage, action, text, spec.timeout, env=dict(spec.env))
 
     def _read_buildspec(self, pipe: _Pipeline, name: str, path: str) -> str | None:
-        file = Path(self.config.root) / name
+        place = Place(self.config.defaults.region or REGION_PLACEHOLDER, ACCOUNT_PLACEHOLDER)
+        reads = BuildspecReads()
         try:
-            text = file.read_text(encoding="utf-8")
-            spec = read_build_spec(parse_buildspec(text, str(file)))
+            text = read_buildspec(self.config, name)
+            reads.add(text, name, place)
         except OSError as exc:
             self.problems.append(Problem(f"cannot read {name}: {exc.strerror}", path, self.config.path))
             return None
         except ArtifactError as exc:
-            self.problems.extend(exc.problems or [Problem(str(exc), path, str(file))])
+            self.problems.extend(exc.problems or [Problem(str(exc), path, name)])
             return None
-        region = self.config.defaults.region or "${AWS::Region}"
-        for parameter in (spec.env.parameter_store or {}).values():
-            name_path = parameter if parameter.startswith("/") else f"/{parameter}"
-            pipe.parameters.add(f"arn:aws:ssm:{region}:{ACCOUNT_PLACEHOLDER}:parameter{name_path}")
-        for secret in (spec.env.secrets_manager or {}).values():
-            sid = secret.secret_id
-            # A name matches its ARN with AWS's random six-character suffix.
-            pipe.secrets.add(
-                sid
-                if sid.startswith("arn:")
-                else f"arn:aws:secretsmanager:{region}:{ACCOUNT_PLACEHOLDER}:secret:{sid}-*"
-            )
+        pipe.parameters |= reads.parameters
+        pipe.secrets |= reads.secrets
         return text
 
     def _command(

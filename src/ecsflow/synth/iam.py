@@ -436,6 +436,22 @@ def _condition(kind: Kind, targets: Sequence[ServiceTarget]) -> dict[str, Any] |
     return None
 
 
+def with_build_reads(policy: dict[str, Any], parameters: Iterable[str], secrets: Iterable[str]) -> dict[str, Any]:
+    """``policy`` plus read access to the Parameter Store names and secrets the buildspecs use."""
+    statements = list(policy["Statement"])
+    if params := sorted(parameters):
+        statements.append(
+            {"Sid": "BuildspecParameterStore", "Effect": "Allow", "Action": ["ssm:GetParameters"],
+             "Resource": params[0] if len(params) == 1 else params}
+        )  # fmt: skip
+    if found := sorted(secrets):
+        statements.append(
+            {"Sid": "BuildspecSecretsManager", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+             "Resource": found[0] if len(found) == 1 else found}
+        )  # fmt: skip
+    return {**policy, "Statement": statements}
+
+
 def placeholders(policy: dict[str, Any]) -> list[str]:
     """The ``${AWS::…}`` placeholders left in ``policy`` (to fill in, or use with ``Fn::Sub``)."""
     import json
