@@ -310,3 +310,19 @@ def test_pull_request_trigger_keeps_events_branches_and_paths(tmp_path: Path) ->
             {"Events": ["OPEN", "UPDATED"], "Branches": {"Includes": ["main"]}, "FilePaths": {"Excludes": ["docs/**"]}}
         ],
     }
+
+
+def test_pipelines_whose_names_read_alike_get_distinct_resources(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    text = (root / "ecsflow.yml").read_text()
+    extra = (
+        "  a-b:\n    stages: [{name: Build, actions: [{name: Build, build: buildspec.yml}]}]\n"
+        "  ab:\n    stages: [{name: Build, actions: [{name: Build, build: buildspec.yml}]}]\n"
+    )
+    (root / "ecsflow.yml").write_text(text + extra)
+    resources = _synth(root, names=("a-b", "ab"))["Resources"]
+    assert {"AbPipeline", "Ab2Pipeline", "AbBuildBuildProject", "Ab2BuildBuildProject"} <= set(resources)
+    names = {
+        r["Properties"]["Name"]["Fn::Sub"] for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    }
+    assert names == {"${AWS::StackName}-a-b", "${AWS::StackName}-ab"}

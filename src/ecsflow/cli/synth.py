@@ -20,18 +20,18 @@ the pipelines in ecsflow.yml (every pipeline with stages when none is named).
 
 \b
 It holds, per pipeline: a CodePipeline V2 with the same trigger filters and variables,
-a CodeStarSourceConnection source, CodeBuild projects for build actions and commands,
-ECS / CodeDeployToECS deploy actions, Manual approvals, an Invoke action running
-ecsflow's CodePipeline handler where the native action would behave differently, the
-encrypted, versioned, private artifact bucket, and least-privilege roles.
+a CodeStarSourceConnection source, CodeBuild projects for builds, commands, promotions
+and one-off tasks, the deploy actions, Manual approvals, the encrypted, versioned,
+private artifact bucket, and least-privilege roles.
 Parameters: ConnectionArn, FullRepositoryId, BranchName; HandlerCodeBucket and
 HandlerCodeKey when the handler is used (its package: `ecsflow package lambda`);
 VpcId, SubnetIds, SecurityGroupIds with --vpc.
 
 \b
---actions auto     native actions where they behave as ecsflow does, the handler elsewhere
+--actions auto     native ECS / CodeDeployToECS actions where they behave as ecsflow does;
+                   elsewhere ecsflow's handler (Invoke) or `ecsflow deploy` in CodeBuild
 --actions native   native actions wherever they can be wired (what is lost is listed)
---actions ecsflow  the handler for every deploy
+--actions ecsflow  ecsflow (handler or CodeBuild) for every deploy
 
 What each action became is printed on stderr and kept in the template's Metadata.
 Anything CodePipeline cannot express is refused with its path in ecsflow.yml (exit 2).

@@ -117,6 +117,15 @@ class _Synth:
         self.resources: dict[str, Any] = {}
         self.handler_targets: dict[tuple[str | None, str], ServiceTarget] = {}
         self.templates: dict[str, Mapping[str, Any]] = {}
+        self.used: set[str] = set()  # logical ids given out
+
+    def unique(self, logical: str) -> str:
+        """A logical id not used yet (``a-b`` and ``ab`` both read ``Ab``)."""
+        out, n = logical, 2
+        while out in self.used:
+            out, n = f"{logical}{n}", n + 1
+        self.used.add(out)
+        return out
 
     # -- targets -------------------------------------------------------------------------------
 
@@ -149,7 +158,7 @@ class _Synth:
 
     def pipeline(self, pipeline: PipelineConfig) -> None:
         path = f"pipelines.{pipeline.name}"
-        pipe = _Pipeline(pipeline, path, logical_id(pipeline.name))
+        pipe = _Pipeline(pipeline, path, self.unique(logical_id(pipeline.name)))
         if not pipeline.stages:
             self.problems.append(Problem("a pipeline needs stages to be generated", f"{path}.stages", self.config.path))
             return
@@ -394,7 +403,7 @@ class _Synth:
         timeout: float | None,
         env: dict[str, str],
     ) -> dict[str, Any]:
-        project = logical_id(pipe.prefix, stage, action.name, "Project")
+        project = self.unique(logical_id(pipe.prefix, stage, action.name, "Project"))
         pipe.projects.append(project)
         pipe.project_names.append(roles.project_name(pipe.pipeline.name, stage, action.name))
         properties: dict[str, Any] = {
