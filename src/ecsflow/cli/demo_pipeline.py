@@ -179,7 +179,7 @@ class PipelineDemo:
         with wiring.reporter() as reporter:
             runner = wiring.runner(reporter.sink if self.ctx.json_output else text_sink(reporter.sink))
             for p in selected:
-                request = RunRequest(p, pipeline_variables(p, {}), None, revision, trigger, change)
+                request = RunRequest(p, pipeline_variables(p, {}), None, revision, trigger, change, "ecsflow-demo")
                 records.append(runner.run(request))
         return records
 

@@ -18,7 +18,7 @@ import click
 
 from ecsflow.cli.context import CliContext, get_context
 from ecsflow.cli.run_output import print_runs, runs_payload, text_sink
-from ecsflow.cli.run_wiring import RunWiring, open_store
+from ecsflow.cli.run_wiring import RunWiring, actor, open_store
 from ecsflow.config import ProjectConfig
 from ecsflow.config.pipelines import ActionKind, PipelineConfig
 from ecsflow.errors import ExitCode, UsageError
@@ -154,6 +154,7 @@ def run(
             source_revision=source_revision,
             trigger="change" if change else "manual",
             change=change,
+            actor=actor(),
         )
         for p in selected
     ]

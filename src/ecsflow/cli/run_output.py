@@ -131,6 +131,8 @@ def run_lines(run: RunRecord, *, detail: bool) -> list[str]:
         return lines
     if run.source_revision:
         lines.append(f"  source revision {run.source_revision}")
+    if run.actor:
+        lines.append(f"  started by {run.actor}")
     if run.variables:
         lines.append("  variables " + ", ".join(f"{k}={v}" for k, v in run.variables.items()))
     for stage in run.stages:

@@ -130,7 +130,7 @@ class RunWiring:
                 engine_for=self._engine,
                 clock=self.clock,
                 base_env=env,
-                actor=_actor(),
+                actor=actor(),
                 tool_version=__version__,
             ),
             ActionKind.APPROVE: ApproveHandler(
@@ -170,7 +170,7 @@ class RunWiring:
             ecr_for=self._ecr,
             clock=self.clock,
             base_env=dict(os.environ),
-            actor=_actor(),
+            actor=actor(),
             tool_version=__version__,
         )
 
@@ -194,11 +194,12 @@ class RunWiring:
         )
 
 
-def _actor() -> str | None:
+def actor() -> str | None:
+    """Who runs ecsflow: the CI's actor, else the local user."""
     env = os.environ
-    actor = env.get("GITHUB_ACTOR") or env.get("GITLAB_USER_LOGIN") or env.get("USER")
-    if actor:
-        return actor
+    name = env.get("GITHUB_ACTOR") or env.get("GITLAB_USER_LOGIN") or env.get("USER")
+    if name:
+        return name
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -87,6 +87,7 @@ class RunRecord:
     environment: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)  # resolved pipeline variables
     stages: tuple[StageRecord, ...] = ()
+    actor: str | None = None  # who started it (CI actor or local user)
 
     def stage(self, name: str) -> StageRecord | None:
         return next((s for s in self.stages if s.name == name), None)
@@ -141,6 +142,7 @@ class RunRecord:
             environment=body.get("environment"),
             variables=dict(body.get("variables", {})),
             stages=stages,
+            actor=body.get("actor"),
         )
 
 

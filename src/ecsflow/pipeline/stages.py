@@ -144,6 +144,7 @@ class RunRequest:
     source_revision: str | None = None
     trigger: str = "manual"
     change: str | None = None
+    actor: str | None = None
 
 
 class StageRunner:
@@ -175,6 +176,7 @@ class StageRunner:
             change=request.change,
             environment=request.environment,
             variables=dict(request.variables),
+            actor=request.actor,
         )
         return self._execute(request.pipeline, run, resumed=False)
 

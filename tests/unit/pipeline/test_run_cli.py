@@ -61,11 +61,15 @@ def test_bad_input_exits_2(run_cli: Any, project: Path, args: tuple[str, ...], m
     assert not (project.parent / ".ecsflow" / "runs").exists()  # nothing ran
 
 
-def test_a_failing_command_fails_the_run_and_both_are_recorded(run_cli: Any, project: Path) -> None:
+def test_a_failing_command_fails_the_run_and_both_are_recorded(
+    run_cli: Any, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
     code, out, err = run_cli("-c", str(project), "--output", "json", "run", "hello", "--var", "WHO=ecs")
     assert code == ExitCode.FAILED, out + err
     doc = json.loads(out.strip().splitlines()[-1])
     (run,) = doc["runs"]
+    assert run["actor"] == "octocat"
     hello, bye = run["stages"][0]["actions"]
     assert hello["status"] == "Succeeded" and hello["message"] == "exit status 0: echo hello ecs"
     assert bye["status"] == "Failed" and bye["message"] == "exit status 4: echo bye; exit 4"
