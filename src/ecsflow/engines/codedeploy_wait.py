@@ -43,6 +43,7 @@ class _Progress:
     events: dict[str, str] = field(default_factory=dict)  # lifecycle event -> last status shown
     status: str | None = None
     gate_done: bool = False
+    gate_passed: bool = False
     stopped_by_us: str | None = None
     continued: bool = False
     termination_wait: bool = False
@@ -50,7 +51,9 @@ class _Progress:
     shifting: bool = False  # AllowTraffic in progress: weights move at most once a minute
 
 
-def reached(point: StopPoint, d: CodeDeployDeployment, target: EcsTarget | None) -> bool:
+def reached(point: StopPoint, d: CodeDeployDeployment, target: EcsTarget | None, *, ready_wait: bool = False) -> bool:
+    """Whether the deployment reached ``point``; with ``ready_wait`` (the group holds deployments
+    after test traffic) test traffic counts once the hold began (``Ready``) or was passed."""
     if d.status == "Succeeded":
         return True
     if d.final:
@@ -65,7 +68,13 @@ def reached(point: StopPoint, d: CodeDeployDeployment, target: EcsTarget | None)
         return True
     event = "AfterAllowTestTraffic" if point is StopPoint.TEST_TRAFFIC else "AfterAllowTraffic"
     found = target.event(event) if target else None
-    return found is not None and found.status == "Succeeded"
+    done = found is not None and found.status == "Succeeded"
+    if done and ready_wait and point is StopPoint.TEST_TRAFFIC:
+        # GetDeployment may lag the target by a moment: test traffic is on green, the hold
+        # (Ready) comes next. Run gates at the hold, not just before it.
+        after = target.event("BeforeAllowTraffic") if target else None
+        return after is not None and after.status != "Pending"
+    return done
 
 
 class CodeDeployWaiter:
@@ -167,7 +176,15 @@ class CodeDeployWaiter:
     def _gate(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
         gate = t.gate or self.gate
         point = gate.point
-        if point is None or p.stopped_by_us or d.final or not reached(point, d, target):
+        if gate.test_command and not p.gate_done and d.final:
+            # Ended before a poll saw the gate's point (only possible without a ready wait):
+            # say so rather than let a success look tested.
+            p.gate_done = True
+            t.notes.append(f"the test command did not run: {d.id} ended before ecsflow saw {point}")
+        if p.gate_passed and not p.continued and d.status == "Ready":
+            self._continue(t, p)  # the test passed just before the hold began
+        ready_wait = p.group.manual_ready_wait
+        if point is None or p.stopped_by_us or d.final or not reached(point, d, target, ready_wait=ready_wait):
             return None
         if gate.test_command and not p.gate_done:
             p.gate_done = True
@@ -184,7 +201,7 @@ class CodeDeployWaiter:
                 test_target_group=_green_group(target),
                 test_url=self.codedeploy.listener_url(p.group.test_listener_arn) if p.group.test_listener_arn else None,
             )
-            if d.status != "Ready" and point is StopPoint.TEST_TRAFFIC:
+            if not ready_wait and point is StopPoint.TEST_TRAFFIC:
                 self.sink(
                     Message(
                         self.clock.now(),
@@ -216,28 +233,30 @@ class CodeDeployWaiter:
                     self.sink(Message(self.clock.now(), t.key, f"could not stop it: {exc.message}", "warning"))
                 return None
             self.sink(Message(self.clock.now(), t.key, result.summary))
+            p.gate_passed = True
             if d.status == "Ready":
-                try:
-                    self.codedeploy.continue_deployment(t.deployment_id, "READY_WAIT")
-                except AwsError as exc:  # stopped or continued by someone else meanwhile: judged below
-                    self.sink(Message(self.clock.now(), t.key, f"could not continue it: {exc.message}", "warning"))
-                else:
-                    p.continued = True
-                    self.sink(
-                        Message(self.clock.now(), t.key, f"continued {t.deployment_id}: production traffic shifts")
-                    )
+                self._continue(t, p)
             if gate.until is None or gate.until is StopPoint.COMPLETE or gate.until is StopPoint.BAKE:
                 return None
             return Verdict(Outcome.REACHED, f"{gate.until.words}; the test command passed and the deployment goes on")
         until = gate.until
         if until is None or until is StopPoint.COMPLETE or (p.continued and until is StopPoint.TEST_TRAFFIC):
             return None
-        if not reached(until, d, target):
+        if not reached(until, d, target, ready_wait=ready_wait):
             return None
         # Reached, exit 0, as for every strategy (engines/gates.py); the notes say what waits.
         # (A ready wait met *without* --until is "paused": the group's own hold, judged below.)
         held = d.status == "Ready"
         return Verdict(Outcome.REACHED, f"{until.words} ({t.deployment_id} {'waits' if held else 'goes on'})")
+
+    def _continue(self, t: Tracked, p: _Progress) -> None:
+        try:
+            self.codedeploy.continue_deployment(t.deployment_id, "READY_WAIT")
+        except AwsError as exc:  # stopped or continued by someone else meanwhile: judged below
+            self.sink(Message(self.clock.now(), t.key, f"could not continue it: {exc.message}", "warning"))
+        else:
+            p.continued = True
+            self.sink(Message(self.clock.now(), t.key, f"continued {t.deployment_id}: production traffic shifts"))
 
     def _judge(self, t: Tracked, p: _Progress, d: CodeDeployDeployment, target: EcsTarget | None) -> Verdict | None:
         if d.status == "Ready" and (p.continued or p.stopped_by_us):
@@ -339,12 +358,18 @@ class CodeDeployWaiter:
                 # time, for a continue or stop by someone else), then look again quickly.
                 left = p.termination_ends - now
                 intervals.append(min(left, TERMINATION_WAIT) if left > FINISHING else FINISHING)
+            elif self._gate_pending(t, p):
+                intervals.append(FAST)  # nothing holds the deployment at the gate: do not miss it
             elif p.shifting:
                 intervals.append(SHIFTING)
             else:
                 intervals.append(STEADY)
         until_deadline = min(t.deadline for t in self.active.values()) - now
         return max(min(*intervals, until_deadline), 0.0)
+
+    def _gate_pending(self, t: Tracked, p: _Progress) -> bool:
+        gate = t.gate or self.gate
+        return bool(gate.test_command) and not p.gate_done and not p.group.manual_ready_wait
 
 
 def _green_group(target: EcsTarget | None) -> str | None:

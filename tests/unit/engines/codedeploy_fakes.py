@@ -57,6 +57,7 @@ class Phase:
     termination_wait: bool = False
     error: tuple[str, str] | None = None
     rollback: str | None = None
+    hold: bool = False  # the next lifecycle event has not started (about to be held at the ready wait)
 
 
 def canary(done_at: float = 60.0, shift: float = 300.0, wait: float = 300.0) -> list[Phase]:
@@ -196,7 +197,7 @@ class FakeCodeDeploy:
                 status = "Succeeded"
             elif name == p.failed:
                 status = "Failed"
-            elif i == p.done and p.status == "InProgress":
+            elif i == p.done and p.status == "InProgress" and not p.hold:
                 status = "InProgress"
             else:
                 status = "Pending"

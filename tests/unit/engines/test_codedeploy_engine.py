@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import pytest
-from codedeploy_fakes import CodeDeployWorld, Phase, hook_fails, ready_wait
+from codedeploy_fakes import CodeDeployWorld, Phase, canary, hook_fails, ready_wait
 
 from ecsflow.engines.gates import Gate, StopPoint
 from ecsflow.engines.orchestrator import RunOptions
 from ecsflow.errors import ExitCode, ThrottledError
-from ecsflow.events import DeploymentProgress, Message, StageReached
+from ecsflow.events import DeploymentProgress, DeploymentStarted, Message, StageReached
 from ecsflow.model import Outcome
 
 
@@ -202,3 +202,38 @@ def test_a_failing_gate_whose_stop_is_refused_is_still_judged(w: CodeDeployWorld
     _, (result,) = w.deploy(options=RunOptions(gate=Gate(test_command="./smoke.sh")))
     assert result.outcome is Outcome.ROLLED_BACK
     assert any("could not stop it" in m.text for m in w.sink.of(Message))
+
+
+def test_a_gate_the_deployment_ended_before_is_reported_as_not_run(w: CodeDeployWorld) -> None:
+    w.cd.script = [Phase(0, done=1), Phase(3, "Succeeded", done=8, weight=100.0)]
+    tests = FakeTests(1)
+    w.engine.test_runner = tests
+    _, (result,) = w.deploy(options=RunOptions(gate=Gate(test_command="./smoke.sh")))
+    assert result.outcome is Outcome.SUCCEEDED
+    assert not tests.ran
+    assert "the test command did not run: d-TEST00001 ended before ecsflow saw test-traffic" in result.notes
+
+
+def test_a_pending_gate_without_ready_wait_is_polled_fast(w: CodeDeployWorld) -> None:
+    w.cd.script = canary(done_at=150.0)
+    w.engine.test_runner = FakeTests(0)
+    w.deploy(options=RunOptions(gate=Gate(test_command="./smoke.sh")))
+    # Until the test ran (test traffic at 150 s), polls stay 5 s apart (15 s after a minute otherwise).
+    assert w.clock.sleeps[:30] == [5.0] * 30
+    assert 5.0 not in w.clock.sleeps[31:]
+
+
+def test_with_a_ready_wait_the_gate_runs_at_the_hold(w: CodeDeployWorld) -> None:
+    w.cd.add_group(ready_action="STOP_DEPLOYMENT", ready_wait_minutes=30, termination_wait_minutes=0)
+    # Test traffic is on green a moment before the deployment reports the hold (Ready).
+    w.cd.script = [Phase(0, done=2), Phase(30, done=5, hold=True), Phase(45, "Ready", done=5)]
+    w.cd.on_continue = lambda: [Phase(0, done=6, weight=100.0), Phase(20, "Succeeded", done=8, weight=100.0)]
+    tests = FakeTests(0)
+    w.engine.test_runner = tests
+    _, (result,) = w.deploy(options=RunOptions(gate=Gate(test_command="./smoke.sh")))
+    assert result.outcome is Outcome.SUCCEEDED, result.reason
+    assert len(tests.ran) == 1 and w.cd.continued == [("d-TEST00001", "READY_WAIT")]
+    assert not any("no ready wait" in m.text for m in w.sink.of(Message))
+    began = w.sink.of(DeploymentStarted)[0].at
+    ran_at = next(m.at for m in w.sink.of(Message) if "running the test command" in m.text)
+    assert ran_at - began >= 45, "the test waited for the hold, not just for test traffic"
