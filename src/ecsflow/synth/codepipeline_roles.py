@@ -306,7 +306,11 @@ def handler_statements(targets: Sequence[ServiceTarget]) -> list[dict[str, Any]]
         statement(
             "OwnLogs",
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            {"Fn::Sub": "${" + FUNCTION_LOGS + ".Arn}"},
+            # The function's log streams (its log group is created by the template, with retention).
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                "/aws/lambda/${AWS::StackName}-ecsflow-handler:log-stream:*"
+            },
         )
     )
     return out
