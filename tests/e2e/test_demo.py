@@ -52,7 +52,7 @@ def test_demo_acts_behave_as_expected(tmp_path: Path) -> None:
     # Blue/green: ECS-native linear, a CodeDeploy canary, and one whose test command fails.
     assert re.fullmatch(r"succeeded: production (\d+ → )*100 % on web:\d+", acts[9]), acts[9]
     assert acts[10].startswith("succeeded: production ") and acts[10].endswith("100 %, runs nginx:1.28"), acts[10]
-    assert acts[11].startswith("rolled_back: ") and "runs nginx:1.28" in acts[11], acts[11]
+    assert acts[11] == "rolled_back: production never moved, runs nginx:1.28", acts[11]
     stages = [
         line["stage"] for line in lines if line.get("event") == "stage_reached" and line["service"] == "web-linear"
     ]

@@ -48,8 +48,9 @@ BLUEGREEN_ACTS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "CodeDeploy canary with a failing test command",
-        f"{Outcome.ROLLED_BACK}: the test command fails at test traffic, production goes back to nginx:1.28",
-        f"ecsflow deploy checkout --image checkout=nginx:1.29 --test-command '{FAILING_TEST}'",
+        f"{Outcome.ROLLED_BACK}: the test command fails at test traffic, production never moves off nginx:1.28",
+        "the deployment group now holds new revisions at test traffic (ready wait), then: ecsflow deploy checkout "
+        f"--image checkout=nginx:1.29 --deployment-config {CANARY_CONFIG} --test-command '{FAILING_TEST}'",
     ),
 )
 
@@ -151,15 +152,19 @@ def _codedeploy(
     if not (project / "checkout-taskdef.json").exists():
         _checkout_service(endpoint, project)
     config = _write_project(project, endpoint)
-    gate = Gate(test_command=test_command) if test_command else None
+    gate = None
+    if test_command:
+        _hold_at_test_traffic(endpoint)
+        gate = Gate(test_command=test_command)
     inputs = ImageInputs(images=(("checkout", image),))
     result, weights = _deploy(ctx, endpoint, config, "checkout", inputs, gate, CANARY_CONFIG)
     moved = [w for w in weights if w > 0]
     running = _checkout_image(endpoint)
-    said = f"{result.outcome}: production {' → '.join(f'{w:g}' for w in moved) or 'never moved'} %, runs {running}"
+    shifted = f"production {' → '.join(f'{w:g}' for w in moved)} %" if moved else "production never moved"
+    said = f"{result.outcome}: {shifted}, runs {running}"
     if result.outcome is Outcome.ROLLED_BACK:
-        # No ready wait in this deployment group: the canary may have begun while the command ran.
-        return result.outcome is expected and running == CHECKOUT_IMAGES[1].rsplit("/", 1)[-1], said
+        # Held at the ready wait while the command ran: production never moved.
+        return result.outcome is expected and not moved and running == CHECKOUT_IMAGES[1].rsplit("/", 1)[-1], said
     # The canary step seen depends on when the polls fell (the clock is fast); what runs is what counts.
     return result.outcome is expected and running == image.rsplit("/", 1)[-1], said
 
@@ -191,6 +196,20 @@ def _checkout_service(endpoint: LocalEndpoint, project: Path) -> None:
     project.mkdir(parents=True, exist_ok=True)
     taskdef = task_definition("checkout", "<IMAGE1_NAME>", world.options.container_port)
     (project / "checkout-taskdef.json").write_text(json.dumps(taskdef, indent=2) + "\n", encoding="utf-8")
+
+
+def _hold_at_test_traffic(endpoint: LocalEndpoint) -> None:
+    """The ready wait (deploymentReadyOption STOP_DEPLOYMENT) holds each deployment at test
+    traffic until ContinueDeployment, so a gate's test command runs before production moves
+    (AWS-SEMANTICS §5.2)."""
+    endpoint.client("codedeploy").update_deployment_group(
+        applicationName="checkout-app",
+        currentDeploymentGroupName="checkout-dg",
+        blueGreenDeploymentConfiguration={
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0},
+            "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60},
+        },
+    )
 
 
 # --- the project and the deploy -------------------------------------------------------------
