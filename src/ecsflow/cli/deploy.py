@@ -35,6 +35,8 @@ Examples:
   ecsflow deploy api --base service --tag v42        # what the CodePipeline ECS action does
   ecsflow deploy api --tag v42 --dry-run             # print the plan, change nothing
   ecsflow deploy api --tag v42 --no-wait && ecsflow wait api
+  ecsflow deploy api --tag v42 --until test-traffic   # blue/green: held at test traffic, then `ecsflow continue api`
+  ecsflow deploy api --tag v42 --test-command ./smoke.sh   # continues on exit 0, rolls back otherwise
   ecsflow deploy api --env prod --from-env staging  # exactly the digests that run in staging
 """
 
