@@ -335,3 +335,18 @@ def test_continue_with_nothing_waiting_changes_nothing(run_cli: Any, local_aws: 
     assert code == ExitCode.FAILED, text
     assert "no CodeDeploy deployment of web is running" in text
     assert not calls(local_aws).get("codedeploy:ContinueDeployment")
+
+
+def test_a_second_deploy_while_one_runs_is_refused_before_any_change(
+    run_cli: Any, local_aws: LocalAWS, tmp_path: Path
+) -> None:
+    make_world(local_aws, ready_wait_minutes=60)
+    config = write_project(tmp_path)
+    code, first, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", NEW_IMAGE)
+    assert code == ExitCode.PAUSED, text
+    local_aws.reset_calls()
+    newer = "web=public.ecr.aws/nginx/nginx:1.29"
+    code, _, _, text = cli(run_cli, local_aws, config, "deploy", "web", "--image", newer)
+    assert code == ExitCode.FAILED, text
+    assert f"{first['deployment_id']} of web-app/web-dg is still Ready" in text
+    assert not any(calls(local_aws).get(op) for op in MUTATIONS)

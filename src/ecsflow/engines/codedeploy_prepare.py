@@ -40,7 +40,7 @@ from ecsflow.errors import (
 from ecsflow.events import EventSink, Message
 from ecsflow.plan import DeployPlan, ServicePlan
 from ecsflow.ports import Clock
-from ecsflow.ports_codedeploy import CodeDeployPort, DeploymentGroup, TrafficRouting
+from ecsflow.ports_codedeploy import FINAL_STATUSES, CodeDeployPort, DeploymentGroup, TrafficRouting
 from ecsflow.render.appspec import appspec_from_service
 
 STRATEGY = "CODE_DEPLOY"
@@ -270,6 +270,15 @@ class CodeDeployPreparer:
                 continue
             svc = configs.get(p.key) or ServiceConfig(key=p.key, cluster=p.cluster, service=p.service)
             group = resolve_group(self.codedeploy, self.memo, svc, self.sink, self.clock)
+            busy = group.last_attempted_status
+            if group.last_attempted and busy and busy not in FINAL_STATUSES:
+                # One deployment per group at a time (§5.6): refuse before registering anything.
+                raise OperationFailed(
+                    f"{p.key}: CodeDeploy deployment {group.last_attempted} of {group.application}/{group.name} "
+                    f"is still {busy}; CodeDeploy runs one deployment per group at a time",
+                    hint=f"wait for it (`ecsflow wait {p.key}`), continue it (`ecsflow continue {p.key}`) or stop "
+                    f"it (`ecsflow rollback {p.key}`). Nothing was changed.",
+                )
             cfg = svc.codedeploy
             chosen = deployment_config or (cfg.deployment_config if cfg else None)
             routing = routing_of(self.codedeploy, chosen or group.deployment_config or DEFAULT_CONFIG)

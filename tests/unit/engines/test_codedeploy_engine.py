@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 from codedeploy_fakes import CodeDeployWorld, Phase, canary, hook_fails, ready_wait
@@ -166,8 +167,14 @@ def test_throttled_poll_is_skipped_with_a_warning(w: CodeDeployWorld) -> None:
 
 
 def test_stopped_by_someone_while_the_group_moved_on_is_superseded(w: CodeDeployWorld) -> None:
-    group = w.cd.add_group(last_attempted="d-OTHER0001", last_attempted_status="InProgress")
-    assert group.last_attempted == "d-OTHER0001"
+    create = w.cd.create_deployment
+
+    def create_then_replaced(*args: Any, **kw: Any) -> str:
+        deployment_id = create(*args, **kw)
+        w.cd.add_group(last_attempted="d-OTHER0001", last_attempted_status="InProgress")  # someone else's
+        return deployment_id
+
+    w.cd.create_deployment = create_then_replaced  # type: ignore[method-assign]
     w.cd.script = [Phase(0, done=2), Phase(60, "Stopped", done=2, error=("MANUAL_STOP", "stopped by request"))]
     _, (result,) = w.deploy()
     assert result.outcome is Outcome.SUPERSEDED

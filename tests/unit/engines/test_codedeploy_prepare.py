@@ -130,3 +130,11 @@ def test_json_memo_round_trip_and_damaged_file(tmp_path: Path) -> None:
     assert memo.get("main", "web") is None
     memo.put("main", "web", "a", "g")
     assert memo.get("main", "web") == ("a", "g")
+
+
+def test_a_deployment_still_running_in_the_group_is_refused_before_any_change(w: CodeDeployWorld) -> None:
+    w.cd.add_group(last_attempted="d-RUNNING01", last_attempted_status="Ready")
+    with pytest.raises(OperationFailed, match="d-RUNNING01 of web-app/web-dg is still Ready") as caught:
+        w.deploy()
+    assert "ecsflow continue web" in str(caught.value.hint) and "Nothing was changed" in str(caught.value.hint)
+    nothing_changed(w)
