@@ -457,3 +457,48 @@ def test_success_before_the_gate_was_seen_says_the_test_did_not_run() -> None:
     verdict = follow(judge, t)
     assert verdict.outcome is Outcome.SUCCEEDED
     assert t.notes == ["the test command did not run: the deployment completed before ecsflow saw its gate"]
+
+
+# --- continue and stop ------------------------------------------------------------------------
+
+
+def test_continue_releases_every_awaiting_pause_hook_and_takes_ecsflows_gate_out() -> None:
+    from ecsflow.engines.native_continue import continue_native
+
+    own = {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}
+    live = NativeService(
+        "ECS",
+        NativeSettings("BLUE_GREEN"),
+        (LISTENER,),
+        raw_configuration={"lifecycleHooks": [own, gate_hook("POST_TEST_TRAFFIC_SHIFT")]},
+    )
+    waiting = HookDetail("p1", "PAUSE", "AWAITING_ACTION", stage="POST_SCALE_UP")
+    port = FakeNative(dep("POST_SCALE_UP", hooks=(waiting,)), live=live)
+    sink = RecordingSink()
+    continue_native(port, "web", "main", "web", sink=sink, clock=FakeClock())
+    assert port.calls == [("configure", {"lifecycleHooks": [own]}), ("continue", ("p1", "CONTINUE"))]
+
+
+def test_continue_with_nothing_waiting_changes_nothing() -> None:
+    from ecsflow.engines.native_continue import continue_native
+
+    port = FakeNative(dep("SCALE_UP"))
+    with pytest.raises(OperationFailed, match="waits for no one"):
+        continue_native(port, "web", "main", "web", sink=RecordingSink(), clock=FakeClock())
+    assert port.calls == []
+
+
+def test_waiter_polls_no_faster_than_a_quiet_judge_asks() -> None:
+    from ecsflow.engines.diagnosis import Diagnoser
+    from ecsflow.engines.waiter import RollingWaiter
+    from fakes import FakeEcs
+
+    clock = FakeClock()
+    ecs = FakeEcs(clock)
+    waiter = RollingWaiter(ecs, clock, RecordingSink(), Diagnoser(ecs))
+    t = tracked(clock)
+    t.started_at -= 120  # past the fast period: steady polls of 6 s
+    waiter.add(t)
+    assert waiter.next_interval() == 6.0
+    t.quiet_until = clock.now() + 30
+    assert waiter.next_interval() == 30.0
