@@ -402,3 +402,25 @@ def test_dry_run_shows_the_switch_and_the_gate_and_changes_nothing(
     assert any(s.startswith("hold the deployment at POST_TEST_TRAFFIC_SHIFT") for s in steps)
     assert not calls(local_aws).get("ecs:UpdateService")
     assert not calls(local_aws).get("ecs:RegisterTaskDefinition")
+
+
+def test_status_shows_the_held_deployment_and_how_to_go_on(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    create_native_service(local_aws, local_world, BLUE_GREEN)
+    config = project(local_aws, local_world, tmp_path)
+    code, _, text, _ = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--until", "test-traffic")
+    assert code == ExitCode.OK, text
+    code, out, err = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "--output", "json", "status")
+    assert code == ExitCode.OK, out + err
+    native = json.loads(out)["services"][0]["native"]
+    running = native["running"]
+    assert (native["strategy"], running["status"], running["stage"]) == (
+        "BLUE_GREEN",
+        "IN_PROGRESS",
+        "POST_TEST_TRAFFIC_SHIFT",
+    )
+    assert (running["production_traffic"], running["test_traffic"]) == (0.0, 100.0)
+    assert len(running["waiting"]) == 1
+    code, out, _ = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "--output", "text", "status")
+    assert "waits at a PAUSE hook: `ecsflow continue web` to go on" in out

@@ -63,6 +63,9 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
     # CODE_DEPLOY services: the CodeDeploy deployment that runs, if any.
     by_key = {t.key: states[(t.cluster, t.service)] for t in targets if (t.cluster, t.service) in states}
     codedeploy = codedeploy_status(ctx, config, targets, by_key)
+    from ecsflow.cli.native_status import native_lines, native_status
+
+    native = native_status(ctx, config, targets, by_key)  # ECS-native blue/green: the stage, paused hooks
     view = View(ctx, masker=masker)
     render_status(view, results)
     for key, entry in codedeploy.items():
@@ -70,9 +73,19 @@ def status(services: tuple[str, ...], env: str | None, check: bool) -> int:
         view.line(f"{key}:", style="bold")
         for line in status_lines(entry):
             view.line(line)
+    for key, entry in native.items():
+        view.line()
+        view.line(f"{key}:", style="bold")
+        for line in native_lines(key, entry):
+            view.line(line)
     drifted = [s for s in results if s.drifted]
     payloads = [
-        {**status_payload(s), **({"codedeploy": codedeploy[s.key]} if s.key in codedeploy else {})} for s in results
+        {
+            **status_payload(s),
+            **({"codedeploy": codedeploy[s.key]} if s.key in codedeploy else {}),
+            **({"native": native[s.key]} if s.key in native else {}),
+        }
+        for s in results
     ]
     view.document({"services": payloads, "drift": bool(drifted)})
     if drifted:
