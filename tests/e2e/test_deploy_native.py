@@ -424,3 +424,20 @@ def test_status_shows_the_held_deployment_and_how_to_go_on(
     assert len(running["waiting"]) == 1
     code, out, _ = run_cli("--endpoint-url", local_aws.endpoint_url, "-c", str(config), "--output", "text", "status")
     assert "waits at a PAUSE hook: `ecsflow continue web` to go on" in out
+
+
+def test_until_production_traffic_holds_with_all_traffic_on_green(
+    run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path
+) -> None:
+    setup = create_native_service(local_aws, local_world, LINEAR)
+    config = project(local_aws, local_world, tmp_path)
+    code, web, text, _ = cli(
+        run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--until", "production-traffic"
+    )
+    assert code == ExitCode.OK and web["outcome"] == "reached", text
+    local_aws.advance(1800)
+    held = newest_service_deployment(local_aws)
+    assert (held["status"], held["lifecycleStage"]) == ("IN_PROGRESS", "POST_PRODUCTION_TRAFFIC_SHIFT")
+    assert weights(local_aws, setup["production"])[setup["green"]] == 100
+    code, cont, text, _ = cli(run_cli, local_aws, config, "continue", "web")
+    assert code == ExitCode.OK and cont["outcome"] == "succeeded", text
