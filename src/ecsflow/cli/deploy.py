@@ -117,8 +117,8 @@ def deploy(
     SERVICE is a key of ecsflow.yml (all of them with --all or none given), or
     CLUSTER/SERVICE for a service the configuration does not name (its running revision
     is the base). Exit codes: 0 succeeded (or --until reached), 1 failed, 4 rolled back,
-    5 timed out, 6 superseded, 7 paused at a PAUSE hook (`ecsflow continue`), 130 interrupted
-    (the deployment goes on).
+    5 timed out, 6 superseded, 7 paused at a PAUSE hook or a CodeDeploy ready wait
+    (`ecsflow continue`), 130 interrupted (the deployment goes on).
     """
     ctx = get_context()
     if revision is not None and (images or tag or image_definitions or image_details or base):
