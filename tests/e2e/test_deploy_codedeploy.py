@@ -219,6 +219,7 @@ def test_until_test_traffic_without_ready_wait_is_reached(run_cli: Any, local_aw
     code, waited, docs, text = cli(run_cli, local_aws, config, "wait", "web")
     assert code == ExitCode.OK, text
     assert waited["outcome"] == "succeeded" and waited["deployment_id"] == web["deployment_id"]
+    assert waited["task_definition_arn"] == web["task_definition_arn"]
     assert production_weights(docs)[-1] == 100.0
 
 

@@ -19,7 +19,13 @@ from ecsflow.cli.context import CliContext
 from ecsflow.cli.service_targets import Target
 from ecsflow.config import BaseMode, ProjectConfig, ServiceConfig
 from ecsflow.engines.attach import AttachTarget
-from ecsflow.engines.codedeploy import continue_deployment, last_good_revision, running_deployment, stop_with_rollback
+from ecsflow.engines.codedeploy import (
+    continue_deployment,
+    last_good_revision,
+    running_deployment,
+    stop_with_rollback,
+    task_definition_of,
+)
 from ecsflow.engines.codedeploy_judge import judge, snapshot
 from ecsflow.engines.codedeploy_prepare import resolve_group
 from ecsflow.engines.codedeploy_wait import CodeDeployWaiter
@@ -177,7 +183,12 @@ def wait_codedeploy(
                 auto_rollback=group.auto_rollback,
             )
             outcome, reason = (verdict.outcome, verdict.reason) if verdict else (Outcome.SUCCEEDED, last.status)
-            known.append(DeploymentResult(a.key, outcome, reason, deployment_id=last.id, finished_at=now))
+            arn = task_definition_of(last.appspec_content)
+            known.append(
+                DeploymentResult(
+                    a.key, outcome, reason, deployment_id=last.id, task_definition_arn=arn, finished_at=now
+                )
+            )
             continue
         engine.sink(Message(now, a.key, f"following {d.id} ({d.status})"))
         limit = a.timeout or ATTACH_TIMEOUT + group.termination_wait_minutes * 60.0
@@ -187,7 +198,7 @@ def wait_codedeploy(
                 cluster=a.cluster,
                 service=a.service,
                 deployment_id=d.id,
-                task_definition=None,
+                task_definition=task_definition_of(d.appspec_content),
                 previous_task_definition=state.task_definition,
                 started_at=now,
                 deadline=now + limit,
