@@ -145,3 +145,18 @@ def test_family_must_be_known(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         collect_targets(config, [], template_loader(config), Scope())
     assert "services.api: the task definition family is unknown" in "\n".join(info.value.details())
+
+
+def test_several_environments_make_one_policy(run_cli: Any) -> None:
+    code, out, err = run_cli("-c", CONFIG, "iam-policy", "--env", "test", "--env", "prod", "--account", ACCOUNT)
+    assert code == ExitCode.OK, err
+    services = _statement(json.loads(out), "EcsServices")["Resource"]
+    assert {f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/{c}/api" for c in ("test", "prod")} <= set(services)
+    assert not [s for s in services if "/main/" in s]  # the default cluster is replaced in both
+
+
+def test_pipeline_policy_reads_the_buildspecs_parameters(run_cli: Any) -> None:
+    code, out, err = run_cli("-c", CONFIG, "iam-policy", "--for", "pipeline", "--account", ACCOUNT)
+    assert code == ExitCode.OK, err
+    statement = _statement(json.loads(out), "BuildspecParameterStore")
+    assert statement["Resource"] == f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/ci/npm-token"
