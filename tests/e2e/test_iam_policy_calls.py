@@ -107,24 +107,37 @@ def test_deploy_policy_allows_every_call_and_grants_nothing_unused(
     assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
 
 
-def test_read_only_policy_covers_the_read_verbs(
+@pytest.mark.local_aws(scenario={"services": {"web": {"log_lines": ["panic: cannot reach the database"]}}})
+def test_read_only_policy_covers_the_read_verbs_and_grants_nothing_unused(
     run_cli: Any, local_aws: LocalAWS, local_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`wait` on a deployment that the circuit breaker rolls back (stopped tasks, log lines),
+    then the read verbs: all within the read-only policy."""
     create_service(local_aws, local_world)
     config = write_project(tmp_path, local_aws, local_world)
     push(local_aws, "v2")
     code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2")
     assert code == ExitCode.OK, text
+    push(local_aws, "broken")
+    code, text = _cli(run_cli, local_aws, config, "deploy", "web", "--tag", "broken", "--no-wait")
+    assert code == ExitCode.OK, text
     local_aws.reset_calls()
     recorder = Recorder()
     recorder.install(monkeypatch)
-    for args in (("status",), ("diff",), ("revisions", "web"), ("history", "web")):
+    for args, expected in (
+        (("wait", "web"), ExitCode.ROLLED_BACK),
+        (("status",), ExitCode.OK),
+        (("diff",), ExitCode.OK),
+        (("revisions", "web"), ExitCode.OK),
+        (("history", "web"), ExitCode.OK),
+    ):
         code, text = _cli(run_cli, local_aws, config, *args)
-        assert code == ExitCode.OK, text
+        assert code == expected, text
     policy = _policy(config, Use.LOCAL_DEV)
     called = _check(recorder, local_aws, policy)
-    read_only = {p.action for p in permissions_for(Use.LOCAL_DEV, [])}
-    assert called <= read_only
+    assert {"ecs:ListTasks", "ecs:DescribeTasks", "logs:GetLogEvents"} <= called
+    unused = policy_actions(policy) - called
+    assert unused <= set(NOT_CALLED), f"granted but never called nor justified: {sorted(unused - set(NOT_CALLED))}"
 
 
 def test_a_narrower_policy_is_caught(

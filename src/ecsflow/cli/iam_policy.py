@@ -24,7 +24,7 @@ HELP = """Print the least-privilege IAM policy (JSON) for what ecsflow.yml will 
 
 \b
 --for deploy     deploy, wait, rollback, deregister, status, diff, history (default)
---for local-dev  read-only: status, diff, revisions, history
+--for local-dev  read-only: status, diff, revisions, history, wait
 --for bootstrap  create or adopt clusters, services, log groups, CodeDeploy groups
 --for pipeline   deploy and promote, pushing images, the buildspecs' parameters
                  and secrets, CodePipeline job results
