@@ -68,11 +68,21 @@ def _patch_iam() -> None:
     wanted = {name: data[name] for name in ALWAYS_PRESENT_POLICIES if name in data}
 
     def init_aws_policies(self: Any) -> list[Any]:
+        from moto.moto_api._internal import mock_random
+
         policies: list[Any] = original(self)
         have = {p.name for p in policies}
-        for name, doc in wanted.items():
-            if name not in have:
-                policies.append(models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, doc))
+        # Policy ids come from moto's seeded generator, and IAM's backend is built lazily: the
+        # first run after a seed would draw ids that a later run (backend already there) does
+        # not, shifting every id after it. Leave the generator as it was, so `reset(seed=N)`
+        # repeats byte for byte (tests/sim/codedeploy/test_cd_api_http.py).
+        state = mock_random.getstate()
+        try:
+            for name, doc in wanted.items():
+                if name not in have:
+                    policies.append(models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, doc))
+        finally:
+            mock_random.setstate(state)
         return policies
 
     cls._init_aws_policies = init_aws_policies
