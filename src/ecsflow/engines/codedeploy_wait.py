@@ -307,17 +307,8 @@ class CodeDeployWaiter:
             ]
         if d is not None and verdict.outcome in (Outcome.FAILED, Outcome.ROLLED_BACK):
             notes += [self.masker.scrub(m) for m in d.status_messages]
-        result = DeploymentResult(
-            service=t.key,
-            outcome=verdict.outcome,
-            reason=self.masker.scrub(verdict.reason),
-            deployment_id=t.deployment_id,
-            task_definition_arn=t.task_definition,
-            previous_task_definition_arn=t.previous_task_definition,
-            images=t.images,
-            started_at=t.started_at,
-            finished_at=self.clock.now(),
-            notes=tuple(dict.fromkeys(notes)),
+        result = t.result(
+            verdict.outcome, self.masker.scrub(verdict.reason), finished_at=self.clock.now(), notes=dict.fromkeys(notes)
         )
         self.sink(DeploymentFinished(self.clock.now(), t.key, result))
         return result
@@ -326,15 +317,9 @@ class CodeDeployWaiter:
         results = []
         now = self.clock.now()
         for t in list(self.active.values()):
-            result = DeploymentResult(
-                service=t.key,
-                outcome=Outcome.INTERRUPTED,
-                reason=f"stopped waiting; {t.deployment_id} goes on in CodeDeploy",
-                deployment_id=t.deployment_id,
-                task_definition_arn=t.task_definition,
-                previous_task_definition_arn=t.previous_task_definition,
-                images=t.images,
-                started_at=t.started_at,
+            result = t.result(
+                Outcome.INTERRUPTED,
+                f"stopped waiting; {t.deployment_id} goes on in CodeDeploy",
                 finished_at=now,
                 notes=(f"roll back: ecsflow rollback {t.key}",),
             )

@@ -148,15 +148,10 @@ class Orchestrator:
         return None
 
     def _detached(self, t: Tracked) -> DeploymentResult:
-        result = DeploymentResult(
-            service=t.key,
-            outcome=Outcome.NOT_STARTED,
-            reason=f"started {t.deployment_id}; not waited for (--no-wait)",
-            deployment_id=t.deployment_id,
-            task_definition_arn=t.task_definition,
-            previous_task_definition_arn=t.previous_task_definition,
-            images=t.images,
-            started_at=t.started_at,
+        result = t.result(
+            Outcome.NOT_STARTED,
+            f"started {t.deployment_id}; not waited for (--no-wait)",
+            finished_at=None,
             notes=(f"attach: ecsflow wait {t.key}",),
         )
         self.sink(DeploymentFinished(self.clock.now(), t.key, result))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ecsflow.engines.gates import Gate
-from ecsflow.model import DeploymentSnapshot
+from ecsflow.model import DeploymentResult, DeploymentSnapshot, Outcome, TaskFailure
 
 
 @dataclass
@@ -49,3 +49,27 @@ class Tracked:
         if not self.task_definition:
             return None
         return self.task_definition.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+    def result(
+        self,
+        outcome: Outcome,
+        reason: str,
+        *,
+        finished_at: float | None,
+        failures: Iterable[TaskFailure] = (),
+        notes: Iterable[str] = (),
+    ) -> DeploymentResult:
+        """The result of this deployment: ids, revisions and images as tracked, plus the verdict."""
+        return DeploymentResult(
+            service=self.key,
+            outcome=outcome,
+            reason=reason,
+            deployment_id=self.deployment_id,
+            task_definition_arn=self.task_definition,
+            previous_task_definition_arn=self.previous_task_definition,
+            images=self.images,
+            started_at=self.started_at,
+            finished_at=finished_at,
+            failures=tuple(failures),
+            notes=tuple(notes),
+        )

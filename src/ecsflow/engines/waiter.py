@@ -149,18 +149,12 @@ class RollingWaiter:
                 "the deployment goes on in ECS; ecsflow only stopped waiting",
                 f"keep waiting: ecsflow wait {t.key}   roll back: ecsflow rollback {t.key}",
             ]
-        result = DeploymentResult(
-            service=t.key,
-            outcome=verdict.outcome,
-            reason=self.masker.scrub(verdict.reason),
-            deployment_id=t.deployment_id,
-            task_definition_arn=t.task_definition,
-            previous_task_definition_arn=t.previous_task_definition,
-            images=t.images,
-            started_at=t.started_at,
+        result = t.result(
+            verdict.outcome,
+            self.masker.scrub(verdict.reason),
             finished_at=self.clock.now(),
             failures=failures,
-            notes=tuple(notes),
+            notes=notes,
         )
         self.sink(DeploymentFinished(self.clock.now(), t.key, result))
         return result
@@ -189,15 +183,9 @@ class RollingWaiter:
         now = self.clock.now()
         for t in list(self.active.values()):
             results.append(
-                DeploymentResult(
-                    service=t.key,
-                    outcome=Outcome.INTERRUPTED,
-                    reason=f"stopped waiting; {t.deployment_id} goes on in ECS",
-                    deployment_id=t.deployment_id,
-                    task_definition_arn=t.task_definition,
-                    previous_task_definition_arn=t.previous_task_definition,
-                    images=t.images,
-                    started_at=t.started_at,
+                t.result(
+                    Outcome.INTERRUPTED,
+                    f"stopped waiting; {t.deployment_id} goes on in ECS",
                     finished_at=now,
                     notes=(f"attach again: ecsflow wait {t.key}   roll back: ecsflow rollback {t.key}",),
                 )
