@@ -12,6 +12,7 @@ import yaml
 
 from ecsflow.config.bootstrap import parse_bootstrap
 from ecsflow.config.codedeploy import parse_codedeploy
+from ecsflow.config.durations import EXPECTED, duration_seconds
 from ecsflow.config.model import (
     BaseMode,
     Defaults,
@@ -27,8 +28,6 @@ from ecsflow.errors import ConfigError, Problem, problems_error
 
 DEFAULT_FILE = "ecsflow.yml"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # ECS service / container name charset (§8.2)
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, None: 1}
 
 _TOP_KEYS = {"version", "defaults", "services", "environments", "variables", "order", "pipelines"}
 _DEFAULT_KEYS = {
@@ -104,14 +103,10 @@ class _Reader:
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return float(value)
-        match = _DURATION.match(value) if isinstance(value, str) else None
-        if match is None or float(match.group(1)) <= 0:
-            expected = "expected a positive duration such as 600, '90s', '15m' or '1h'"
-            self.problem(_join(path, key), f"{expected}, got {value!r}")
-            return None
-        return float(match.group(1)) * _UNITS[match.group(2)]
+        seconds = duration_seconds(value)
+        if seconds is None:
+            self.problem(_join(path, key), f"{EXPECTED}, got {value!r}")
+        return seconds
 
     def base(self, data: Mapping[str, Any], key: str, path: str) -> BaseMode | None:
         value = data.get(key)
@@ -145,10 +140,7 @@ class _Reader:
 
 def parse_duration(text: str) -> float | None:
     """``600``, ``90s``, ``15m``, ``1h`` -> seconds; ``None`` when not a positive duration."""
-    match = _DURATION.match(text)
-    if match is None or float(match.group(1)) <= 0:
-        return None
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    return duration_seconds(text)
 
 
 def _join(path: str, key: str | int) -> str:

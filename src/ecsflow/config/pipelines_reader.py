@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsflow.artifacts.loader import scalar_text
+from ecsflow.config.durations import EXPECTED, duration_seconds
 from ecsflow.config.model import BaseMode
 from ecsflow.config.pipelines import (
     DEFAULT_BUILDSPEC,
@@ -30,8 +31,6 @@ VARIABLE_NAME = re.compile(r"[A-Za-z0-9@\-_]{1,128}")
 NAMESPACE = re.compile(r"[A-Za-z0-9@\-_]{1,100}")
 ARTIFACT_NAME = re.compile(r"[a-zA-Z0-9_\-]{1,100}")
 _CONTAINER = re.compile(r"[A-Za-z0-9_-]{1,255}")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, None: 1}
 
 Report = Callable[[str, str], None]  # (path, message)
 
@@ -110,15 +109,10 @@ class Reader:
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return float(value)
-        match = _DURATION.match(value) if isinstance(value, str) else None
-        if match is None or float(match.group(1)) <= 0:
-            self.report(
-                f"{path}.{key}", f"expected a positive duration such as 600, '90s', '15m' or '1h', got {value!r}"
-            )
-            return None
-        return float(match.group(1)) * _UNITS[match.group(2)]
+        seconds = duration_seconds(value)
+        if seconds is None:
+            self.report(f"{path}.{key}", f"{EXPECTED}, got {value!r}")
+        return seconds
 
     def flag(self, data: Mapping[str, Any], key: str, path: str) -> bool:
         value = data.get(key, False)
