@@ -322,7 +322,7 @@ def test_stop_point_on_a_rolling_service_is_refused_before_any_change(
     config = project(local_aws, local_world, tmp_path)
     local_aws.reset_calls()
     code, _, text, _ = cli(run_cli, local_aws, config, "deploy", "web", "--tag", "v2", "--until", "test-traffic")
-    assert code == ExitCode.FAILED, text
+    assert code == ExitCode.INVALID, text
     assert "need a blue/green strategy" in text
     assert not calls(local_aws).get("ecs:UpdateService")
 

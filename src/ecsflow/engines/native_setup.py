@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsflow.engines.gates import PAUSE_STAGES, Gate, StopPoint
-from ecsflow.errors import OperationFailed
+from ecsflow.errors import ConfigError, OperationFailed, UsageError
 from ecsflow.lifecycle import GATE_MARKER, NATIVE_STRATEGIES, NativeService, is_gate
 
 # ecsflow.yml's ``strategy:`` values -> deploymentConfiguration.strategy
@@ -60,7 +60,7 @@ def plan_native(
         return None  # strategy.check_supported refuses it
     if current in _CONTROLLERS:
         if override not in (None, "auto"):
-            raise OperationFailed(
+            raise ConfigError(  # exit 2: the configuration asks for what this service cannot do
                 f"services.{key}.strategy: {override} needs the ECS deployment controller; {name} uses {current}",
                 hint="the deployment controller is chosen when the service is created; remove `strategy:` to "
                 "deploy with the service's controller. Nothing was changed.",
@@ -76,7 +76,7 @@ def plan_native(
         _require_traffic_shifting(key, wanted, live)
     point = gate.point if gate else None
     if point is not None and wanted not in NATIVE_STRATEGIES:
-        raise OperationFailed(
+        raise UsageError(  # exit 2: a stop point needs lifecycle stages to stop at
             f"{key}: --until / --test-command need a blue/green strategy, and {name} deploys {wanted}",
             hint="set `strategy: blue_green` (or linear / canary) in ecsflow.yml, or deploy without a stop point. "
             "Nothing was changed.",

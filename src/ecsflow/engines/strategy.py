@@ -1,8 +1,9 @@
 """Which engine deploys a service: chosen from the live service, checked before any mutation.
 
 The deployment controller and ``deploymentConfiguration.strategy`` of the service decide
-(AWS-SEMANTICS.md §6, §7, §1.2). ROLLING under the ECS controller is implemented; the
-others raise a clear error before anything is registered.
+(AWS-SEMANTICS.md §6, §7, §1.2). ROLLING, the ECS-native BLUE_GREEN/LINEAR/CANARY and
+the CODE_DEPLOY controller are deployed; EXTERNAL and strategies ECS may add later raise a
+clear error before anything is registered.
 
 Plug-in point: a strategy is a *judge* - ``(tracked, service state, now) -> Verdict | None``
 - that the shared waiter calls on every poll (plus, where the strategy needs one, its own
@@ -45,6 +46,6 @@ def check_supported(key: str, state: ServiceState) -> None:
         )
     raise OperationFailed(
         f"{name} uses the ECS {state.strategy} strategy, which this ecsflow does not deploy yet",
-        hint="only ROLLING is supported for now; lifecycle stages, hooks and bake time need their own waiter. "
-        "Nothing was changed.",
+        hint="ecsflow deploys ROLLING, BLUE_GREEN, LINEAR and CANARY (ECS controller) and CODE_DEPLOY services; "
+        "a newer ecsflow may know this strategy. Nothing was changed.",
     )

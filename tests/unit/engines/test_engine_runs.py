@@ -172,7 +172,6 @@ def test_transient_poll_errors_do_not_change_the_outcome() -> None:
 @pytest.mark.parametrize(
     ("controller", "strategy", "words"),
     [
-        ("CODE_DEPLOY", "ROLLING", "CODE_DEPLOY"),
         ("EXTERNAL", "ROLLING", "EXTERNAL"),
         ("ECS", "FUTURE_STRATEGY", "FUTURE_STRATEGY"),
     ],
@@ -183,6 +182,16 @@ def test_unsupported_strategies_fail_before_any_mutation(controller: str, strate
     with pytest.raises(OperationFailed) as err:
         w.deploy()
     assert words in err.value.message
+    assert "Nothing was changed" in (err.value.hint or "")
+    assert not w.ecs.registered and not w.ecs.updates
+
+
+def test_an_engine_without_a_codedeploy_port_refuses_code_deploy_services_before_any_mutation() -> None:
+    w = World()  # the unit-test engine is wired without a CodeDeploy port
+    w.service("api", controller="CODE_DEPLOY", strategy="ROLLING")
+    with pytest.raises(OperationFailed) as err:
+        w.deploy()
+    assert "CodeDeploy port" in err.value.message
     assert "Nothing was changed" in (err.value.hint or "")
     assert not w.ecs.registered and not w.ecs.updates
 

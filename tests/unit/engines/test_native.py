@@ -13,7 +13,7 @@ from ecsflow.engines.native import NativeJudge
 from ecsflow.engines.native_setup import gate_hook, plan_native
 from ecsflow.engines.timeouts import native_timeout
 from ecsflow.engines.tracking import Tracked
-from ecsflow.errors import OperationFailed, UsageError
+from ecsflow.errors import ConfigError, OperationFailed, UsageError
 from ecsflow.events import CommandFinished, CommandOutput, Message, StageReached
 from ecsflow.lifecycle import (
     GATE_MARKER,
@@ -388,13 +388,13 @@ def test_a_stale_gate_hook_is_taken_out_by_the_next_deploy() -> None:
 
 
 def test_stop_points_need_a_blue_green_strategy() -> None:
-    with pytest.raises(OperationFailed, match="need a blue/green strategy"):
+    with pytest.raises(UsageError, match="need a blue/green strategy"):
         plan_native("web", "web", "ROLLING", None, Gate(test_command="x"), NativeService("ECS", NativeSettings()))
 
 
 def test_codedeploy_services_are_left_to_their_engine_and_cannot_switch() -> None:
     assert plan_native("web", "web", "CODE_DEPLOY", None, Gate(until=StopPoint.TEST_TRAFFIC), None) is None
-    with pytest.raises(OperationFailed, match="needs the ECS deployment controller"):
+    with pytest.raises(ConfigError, match="needs the ECS deployment controller"):
         plan_native("web", "web", "CODE_DEPLOY", "linear", None, None)
 
 
