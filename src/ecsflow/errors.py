@@ -22,7 +22,7 @@ code  name                    meaning
                               hook, stop, or ecsflow's own rollback)
 5     TIMED_OUT               waiting timed out; the deployment may still be running
 6     SUPERSEDED              a newer deployment replaced ours before it finished
-7     PAUSED                  the deployment waits for someone (PAUSE hook, ready wait)
+7     PAUSED                  waits for someone (PAUSE hook, ready wait, pipeline approval)
 8     DRIFT                   ``status --check`` found drift
 9     AWS_ACCESS              credentials missing, expired or not allowed
 130   INTERRUPTED             interrupted (Ctrl-C / SIGTERM); the deployment goes on
