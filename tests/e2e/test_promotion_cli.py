@@ -210,3 +210,76 @@ def test_deploy_from_env_with_its_own_settings_registers_a_revision_with_the_rec
     tags = {t["key"]: t["value"] for t in described["tags"]}
     assert (tags["ecsflow:env"], tags["ecsflow:from-env"]) == ("prod", "staging")
     assert "from=staging" in tags["ecsflow:deployed:prod"].split()
+
+
+def test_history_shows_the_promotions_of_the_deployed_repository(
+    run_cli: Any, local_aws: LocalAWS, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTOR", "alice")
+    digest = push(local_aws, "3f2c1ab")
+    code, _, text = cli(run_cli, local_aws, project, "promote", "web:3f2c1ab", "--to-tag", "test", "--commit", SHA)
+    assert code == ExitCode.OK, text
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--env", "staging", "--tag", "test")
+    assert code == ExitCode.OK, text
+
+    local_aws.reset_calls()
+    code, docs, text = cli(run_cli, local_aws, project, "history", "web", "--env", "staging")
+    assert code == ExitCode.OK, text
+    assert calls(local_aws)["ecr:ListTagsForResource"] == 1  # one read for the one repository
+    assert docs[0]["history"][0]["images"][0]["digest"] == digest
+    (promotion,) = docs[0]["promotions"]
+    assert (promotion["repository"], promotion["tag"], promotion["digest"]) == ("web", "test", digest)
+    assert (promotion["from_tag"], promotion["commit"], promotion["promoted_by"]) == ("3f2c1ab", SHA, "alice")
+    assert isinstance(promotion["at"], float) and docs[0]["promotions_unavailable"] == []
+
+    code, out, _ = run_cli(
+        "--endpoint-url", local_aws.endpoint_url, "-c", str(project), "history", "web", "-e", "staging"
+    )
+    assert code == ExitCode.OK
+    deployments, _, promotions = out.partition("promotions (ECR repository records, newest first):")
+    assert "succeeded" in deployments
+    assert "web:test" in promotions and digest[:19] in promotions and SHA[:12] in promotions
+    assert "3f2c1ab" in promotions and "alice" in promotions
+
+
+def test_history_without_readable_promotion_records_still_shows_the_deployments(
+    run_cli: Any, local_aws: LocalAWS, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from ecsflow.aws.errors import translate
+    from ecsflow.aws.session import AwsClients
+
+    push(local_aws, "v2")
+    code, _, text = cli(run_cli, local_aws, project, "promote", "web:v2", "--to-tag", "test", "--commit", SHA)
+    assert code == ExitCode.OK, text
+    code, _, text = cli(run_cli, local_aws, project, "deploy", "web", "--env", "staging", "--tag", "test")
+    assert code == ExitCode.OK, text
+    base = ("--endpoint-url", local_aws.endpoint_url, "-c", str(project))
+
+    # Denied: the identity may read ECS but not the repository's tags.
+    original = AwsClients.call
+
+    def denied(self: AwsClients, service: str, method: str, /, **kw: Any) -> Any:
+        if (service, method) == ("ecr", "list_tags_for_resource"):  # as AWS answers, translated as ever
+            error = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+            raise translate(ClientError(error, "ListTagsForResource"), "ecr:ListTagsForResource")
+        return original(self, service, method, **kw)
+
+    monkeypatch.setattr(AwsClients, "call", denied)
+    code, out, err = run_cli(*base, "history", "web", "-e", "staging")
+    assert code == ExitCode.OK and "Traceback" not in out + err
+    assert "succeeded" in out and "promotions (ECR" not in out
+    (line,) = [x for x in out.splitlines() if "not shown" in x]
+    assert "'web'" in line and "denied (ecr:ListTagsForResource)" in line
+    code, docs, _ = cli(run_cli, local_aws, project, "history", "web", "--env", "staging")
+    assert code == ExitCode.OK and docs[0]["history"] and docs[0]["promotions"] == []
+    assert len(docs[0]["promotions_unavailable"]) == 1
+    monkeypatch.setattr(AwsClients, "call", original)
+
+    # Gone: the repository was deleted after the deploy.
+    local_aws.client("ecr").delete_repository(repositoryName="web", force=True)
+    code, out, err = run_cli(*base, "history", "web", "-e", "staging")
+    assert code == ExitCode.OK and "Traceback" not in out + err and "succeeded" in out
+    (line,) = [x for x in out.splitlines() if "not shown" in x]
+    assert "'web'" in line and "no longer exists" in line

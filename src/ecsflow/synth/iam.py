@@ -127,6 +127,8 @@ READ: tuple[Permission, ...] = (
         "why targets are unhealthy (Describe* of ELB has no resource-level permissions)",
         failure_only=True,
     ),
+    P("ecr:DescribeRepositories", Kind.REPOSITORY, "`history`: the ARN of a deployed image's repository"),
+    P("ecr:ListTagsForResource", Kind.REPOSITORY, "`history`: the promotion records (repository tags)"),
 )
 
 # What `ecsflow deploy/wait/rollback/deregister` add.
