@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ecsflow.artifacts.appspec import AppSpec
 from ecsflow.artifacts.taskdef import TaskDefinitionInput, parse_task_definition
@@ -20,6 +21,9 @@ from ecsflow.errors import ConfigError, Problem
 from ecsflow.events import EventSink
 from ecsflow.ports import Clock, SystemClock
 
+if TYPE_CHECKING:
+    from ecsflow.aws import AwsClients
+
 
 @dataclass(frozen=True)
 class AwsOptions:
@@ -27,6 +31,20 @@ class AwsOptions:
     profile: str | None = None
     endpoint_url: str | None = None
     clock: str | None = None  # "endpoint": follow the local AWS's clock (ECSFLOW_CLOCK)
+
+
+def aws_clients(options: AwsOptions, config: ProjectConfig | None) -> AwsClients:
+    """boto3 clients for this run: region and profile from the command line, then ``ecsflow.yml``."""
+    from ecsflow.aws import AwsClients, AwsSettings
+
+    defaults = config.defaults if config else None
+    return AwsClients(
+        AwsSettings(
+            region=options.region or (defaults.region if defaults else None),
+            profile=options.profile or (defaults.profile if defaults else None),
+            endpoint_url=options.endpoint_url,
+        )
+    )
 
 
 def make_clock(options: AwsOptions) -> Clock:
@@ -102,19 +120,13 @@ def deploy_engine(
     masker: Masker,
     clock: Clock | None = None,
 ) -> DeployEngine:
-    from ecsflow.aws import AwsClients, AwsSettings, EcrAdapter, EcsAdapter, ElbAdapter, LogsAdapter
+    from ecsflow.aws import EcrAdapter, EcsAdapter, ElbAdapter, LogsAdapter
     from ecsflow.aws.codedeploy import CodeDeployAdapter
     from ecsflow.aws.ecs_native import ServiceDeploymentsAdapter
     from ecsflow.pipeline.gate_command import ShellTestCommand
 
     defaults = config.defaults if config else None
-    clients = AwsClients(
-        AwsSettings(
-            region=options.region or (defaults.region if defaults else None),
-            profile=options.profile or (defaults.profile if defaults else None),
-            endpoint_url=options.endpoint_url,
-        )
-    )
+    clients = aws_clients(options, config)
     return DeployEngine(
         ecs=EcsAdapter(clients),
         ecr=EcrAdapter(clients),

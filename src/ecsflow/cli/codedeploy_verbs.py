@@ -224,20 +224,11 @@ def codedeploy_status(
     wanted = [t for t in targets if (s := states.get(t.key)) is not None and s.controller == "CODE_DEPLOY"]
     if not wanted:
         return {}
-    from ecsflow.aws import AwsClients, AwsSettings
     from ecsflow.aws.codedeploy import CodeDeployAdapter
+    from ecsflow.cli.deploy import cli_clients
     from ecsflow.factory import group_memo
 
-    defaults = config.defaults if config else None
-    port = CodeDeployAdapter(
-        AwsClients(
-            AwsSettings(
-                region=cli_ctx.region or (defaults.region if defaults else None),
-                profile=cli_ctx.profile or (defaults.profile if defaults else None),
-                endpoint_url=cli_ctx.endpoint_url,
-            )
-        )
-    )
+    port = CodeDeployAdapter(cli_clients(cli_ctx, config))
     memo = group_memo(config)
     out: dict[str, dict[str, Any]] = {}
     for t in wanted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,10 +21,13 @@ from ecsflow.engines.prepare import DeployRequest
 from ecsflow.engines.records import DeployRecord
 from ecsflow.errors import ConfigError, UsageError
 from ecsflow.events import EventSink
-from ecsflow.factory import AwsOptions, deploy_engine
+from ecsflow.factory import AwsOptions, aws_clients, deploy_engine
 from ecsflow.model import DeploymentResult, worst_exit_code
 from ecsflow.plan import DeployPlan
 from ecsflow.ports import Clock
+
+if TYPE_CHECKING:
+    from ecsflow.aws import AwsClients
 
 EXAMPLES = """
 \b
@@ -198,17 +202,10 @@ def _record_reused(
     clock: Clock,
 ) -> None:
     """The deploy record on revisions this deploy did not register (``ecsflow.engines.env_records``)."""
-    from ecsflow.aws import AwsClients, AwsSettings
     from ecsflow.aws.tags import EcsTagger
     from ecsflow.engines.env_records import record_deploys
 
-    defaults = config.defaults if config else None
-    settings = AwsSettings(
-        region=ctx.region or (defaults.region if defaults else None),
-        profile=ctx.profile or (defaults.profile if defaults else None),
-        endpoint_url=ctx.endpoint_url,
-    )
-    record_deploys(EcsTagger(AwsClients(settings)), plan, results, request.record, sink=sink, clock=clock)
+    record_deploys(EcsTagger(cli_clients(ctx, config)), plan, results, request.record, sink=sink, clock=clock)
 
 
 def _gate(until: str | None, test_command: str | None) -> Gate | None:
@@ -226,6 +223,11 @@ def aws_options(ctx: CliContext) -> AwsOptions:
         endpoint_url=ctx.endpoint_url,
         clock=os.environ.get("ECSFLOW_CLOCK") or None,
     )
+
+
+def cli_clients(ctx: CliContext, config: ProjectConfig | None) -> AwsClients:
+    """boto3 clients for this command: --region/--profile/--endpoint-url, then ``ecsflow.yml``."""
+    return aws_clients(aws_options(ctx), config)
 
 
 def _services(config: ProjectConfig | None, names: tuple[str, ...]) -> list[ServiceConfig]:

@@ -15,7 +15,8 @@ from ecsflow.errors import UsageError
 def source_services(cli_ctx: CliContext, from_env: str, selected: Sequence[ServiceConfig]) -> list[RunningService]:
     """What runs in ``from_env`` for each selected service key (same key, that environment's
     cluster/service/region/profile), read before anything changes."""
-    from ecsflow.aws import AwsClients, AwsSettings, EcsAdapter
+    from ecsflow.aws import EcsAdapter
+    from ecsflow.cli.deploy import cli_clients
 
     source = load_project(cli_ctx, from_env, required=True)
     assert source is not None  # required=True
@@ -29,12 +30,7 @@ def source_services(cli_ctx: CliContext, from_env: str, selected: Sequence[Servi
     for svc in selected:
         src = source.services[svc.key]
         targets.append(ServiceTarget(svc.key, src.cluster, src.service))
-    settings = AwsSettings(
-        region=cli_ctx.region or source.defaults.region,
-        profile=cli_ctx.profile or source.defaults.profile,
-        endpoint_url=cli_ctx.endpoint_url,
-    )
-    return running_services(EcsAdapter(AwsClients(settings)), targets, env=from_env)
+    return running_services(EcsAdapter(cli_clients(cli_ctx, source)), targets, env=from_env)
 
 
 def from_env_inputs(running: Sequence[RunningService]) -> ImageInputs:

@@ -161,15 +161,10 @@ class Promotions:
 
 
 def _build_ecr(cli_ctx: CliContext, config: ProjectConfig | None) -> EcrRetagPort:
-    from ecsflow.aws import AwsClients, AwsSettings, EcrAdapter
+    from ecsflow.aws import EcrAdapter
+    from ecsflow.cli.deploy import cli_clients
 
-    defaults = config.defaults if config else None
-    settings = AwsSettings(
-        region=cli_ctx.region or (defaults.region if defaults else None),
-        profile=cli_ctx.profile or (defaults.profile if defaults else None),
-        endpoint_url=cli_ctx.endpoint_url,
-    )
-    return EcrAdapter(AwsClients(settings))
+    return EcrAdapter(cli_clients(cli_ctx, config))
 
 
 def _repositories(entries: list[DeploymentEntry]) -> list[ImageRef]:

@@ -25,19 +25,10 @@ def native_status(
     ]
     if not wanted:
         return {}
-    from ecsflow.aws import AwsClients, AwsSettings
     from ecsflow.aws.ecs_native import ServiceDeploymentsAdapter
+    from ecsflow.cli.deploy import cli_clients
 
-    defaults = config.defaults if config else None
-    port = ServiceDeploymentsAdapter(
-        AwsClients(
-            AwsSettings(
-                region=cli_ctx.region or (defaults.region if defaults else None),
-                profile=cli_ctx.profile or (defaults.profile if defaults else None),
-                endpoint_url=cli_ctx.endpoint_url,
-            )
-        )
-    )
+    port = ServiceDeploymentsAdapter(cli_clients(cli_ctx, config))
     out: dict[str, dict[str, Any]] = {}
     for t in wanted:
         entry: dict[str, Any] = {"strategy": states[t.key].strategy, "running": None}

@@ -114,13 +114,6 @@ def payload(r: PromotionResult) -> dict[str, Any]:
 
 
 def _clients(ctx: CliContext, config: ProjectConfig | None) -> AwsClients:
-    from ecsflow.aws import AwsClients, AwsSettings
+    from ecsflow.cli.deploy import cli_clients
 
-    defaults = config.defaults if config else None
-    return AwsClients(
-        AwsSettings(
-            region=ctx.region or (defaults.region if defaults else None),
-            profile=ctx.profile or (defaults.profile if defaults else None),
-            endpoint_url=ctx.endpoint_url,
-        )
-    )
+    return cli_clients(ctx, config)

@@ -39,15 +39,9 @@ RESUME_HINT = "resume with `ecsflow run --resume {run_id} --approve {stage}`"
 
 
 def _clients(ctx: CliContext, config: ProjectConfig) -> AwsClients:
-    from ecsflow.aws.session import AwsClients, AwsSettings
+    from ecsflow.cli.deploy import cli_clients
 
-    return AwsClients(
-        AwsSettings(
-            region=ctx.region or config.defaults.region,
-            profile=ctx.profile or config.defaults.profile,
-            endpoint_url=ctx.endpoint_url,
-        )
-    )
+    return cli_clients(ctx, config)
 
 
 def open_store(ctx: CliContext, config: ProjectConfig) -> RunStore:

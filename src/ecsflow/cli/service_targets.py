@@ -75,15 +75,10 @@ def mask_pattern(config: ProjectConfig | None) -> str | None:
 
 def build_ecs(cli_ctx: CliContext, config: ProjectConfig | None) -> EcsPort:
     """The ECS port for this run (region/profile: command line, then ecsflow.yml)."""
-    from ecsflow.aws import AwsClients, AwsSettings, EcsAdapter
+    from ecsflow.aws import EcsAdapter
+    from ecsflow.cli.deploy import cli_clients
 
-    defaults = config.defaults if config else None
-    settings = AwsSettings(
-        region=cli_ctx.region or (defaults.region if defaults else None),
-        profile=cli_ctx.profile or (defaults.profile if defaults else None),
-        endpoint_url=cli_ctx.endpoint_url,
-    )
-    return EcsAdapter(AwsClients(settings))
+    return EcsAdapter(cli_clients(cli_ctx, config))
 
 
 def rendered_file(
