@@ -62,6 +62,9 @@ Examples:
   ecsflow convert image-detail examples/imageDetail.json --container web
   ecsflow render taskdef examples/taskdef.json --image-detail IMAGE1_NAME=examples/imageDetail.json
   ecsflow deploy api --tag v42          # pin to the digest, reuse or register, update, wait
+  ecsflow deploy web --tag v2 --until test-traffic && ecsflow continue web   # blue/green
+  ecsflow run --from origin/main        # the pipelines this change triggers
+  ecsflow demo                          # all of it on a local AWS, no account needed
 
 Exit codes: 0 ok, 1 failed, 2 invalid input, 3 internal error, 4 rolled back,
 5 timed out, 6 superseded, 7 paused, 8 drift, 9 AWS access, 130 interrupted.
