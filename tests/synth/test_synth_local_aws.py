@@ -1,17 +1,14 @@
-"""The generated template on the local AWS's CloudFormation (moto 5.2.5), and what moto cannot show.
+"""Every generated template, as one stack on the local AWS's CloudFormation (moto 5.2.5).
 
-moto's CloudFormation creates the IAM roles, the artifact bucket, the handler's log group and
-Lambda function, but has no support for ``AWS::CodePipeline::Pipeline``,
-``AWS::CodeBuild::Project`` and ``AWS::S3::BucketPolicy``: it skips them with a warning and
-then fails on any ``Ref``/``Fn::GetAtt`` to them. So the stack is created without those three
-types (references to them replaced by fixed names); the pipeline is then created through the
-CodePipeline API from the template's own properties, after resolving its intrinsic functions
-against the stack (botocore checks the request against the service model, moto the role's trust
-policy and the stages), and each CodeBuild project's request is checked against the CodeBuild
-model. Of a bucket's properties moto's
-CloudFormation applies only the encryption (and tags): versioning and the public access block
-are applied through the S3 API from the template's values. The bucket policy is checked by
-cfn-lint only (tests/synth/test_synth_codepipeline.py).
+The local AWS adds the types moto's CloudFormation lacks (``AWS::CodePipeline::Pipeline``,
+``AWS::CodeBuild::Project``, ``AWS::S3::BucketPolicy``; ecsflow.sim.cfn_types), so each
+golden template is created whole and must reach ``CREATE_COMPLETE``; then the services' own
+APIs must show what the template describes: the pipeline's stages and actions (checked
+against CreatePipeline's model by botocore), the CodeBuild projects (checked against
+CreateProject's model), the roles with their policies, the handler, and the bucket policy.
+Of a bucket's properties moto's CloudFormation applies only the encryption (and tags):
+versioning and the public access block are applied through the S3 API from the template's
+values.
 """
 
 from __future__ import annotations
@@ -20,14 +17,14 @@ import ast
 import io
 import json
 import re
-import warnings
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
-from moto.cloudformation.parsing import resource_class_from_type
 from parliament import analyze_policy_string
 from synth_golden import GOLDEN
 
@@ -40,7 +37,7 @@ NEWER_THAN_PARLIAMENT = {
     ("UNKNOWN_ACTION", "Unknown action ecs:StopServiceDeployment"),
     ("UNKNOWN_ACTION", "Unknown action ecs:ContinueServiceDeployment"),
 }
-NOT_IN_MOTO = {"AWS::CodePipeline::Pipeline", "AWS::CodeBuild::Project", "AWS::S3::BucketPolicy"}
+TEMPLATES = sorted(GOLDEN.glob("codepipeline-*.yaml"))
 STACK = "app-pipeline"
 PARAMETERS = {
     "ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d",
@@ -48,39 +45,40 @@ PARAMETERS = {
     "BranchName": "main",
     "HandlerCodeBucket": "handler-code",
     "HandlerCodeKey": "ecsflow-handler.zip",
+    "VpcId": "vpc-0a1b2c3d",
+    "SubnetIds": "subnet-0a1b2c3d,subnet-1b2c3d4e",
+    "SecurityGroupIds": "sg-0a1b2c3d",
 }
+TRUSTED = {
+    "AppPipelineRole": "codepipeline.amazonaws.com",
+    "AppCodeBuildRole": "codebuild.amazonaws.com",
+    "HandlerRole": "lambda.amazonaws.com",
+}
+# CreateProject's members as moto's BatchGetProjects answers them.
+PROJECT_REQUEST = (
+    "name",
+    "description",
+    "source",
+    "artifacts",
+    "environment",
+    "serviceRole",
+    "timeoutInMinutes",
+    "logsConfig",
+    "vpcConfig",
+)
 
 
-def test_moto_cloudformation_support_is_what_this_test_assumes() -> None:
-    """Fails loudly when a moto upgrade adds these types: then create the whole template."""
-    assert {t for t in NOT_IN_MOTO if resource_class_from_type(t) is None} == NOT_IN_MOTO
-    for supported in ("AWS::IAM::Role", "AWS::S3::Bucket", "AWS::Lambda::Function", "AWS::Logs::LogGroup"):
-        assert resource_class_from_type(supported) is not None, supported
+def test_every_generated_template_is_here() -> None:
+    assert [t.name for t in TEMPLATES] == [
+        "codepipeline-auto.yaml",
+        "codepipeline-ecsflow.yaml",
+        "codepipeline-vpc-inline.yaml",
+    ]
 
 
-def _connection_prefixes(finding: Any) -> bool:
-    """The connection ARN's service is codestar-connections or (since the 2024 rename) codeconnections;
-    both actions are granted on the one ARN given, so one of them never matches its format."""
-    return finding.issue == "RESOURCE_MISMATCH" and all(
-        d["action"].endswith("connections:UseConnection") for d in finding.detail
-    )
-
-
-def _template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((GOLDEN / "codepipeline-auto.yaml").read_text())
+def _template(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
     return loaded
-
-
-def _replace_refs(value: Any, missing: set[str]) -> Any:
-    if isinstance(value, dict):
-        if value.keys() == {"Ref"} and value["Ref"] in missing:
-            return f"{STACK}-{value['Ref']}"
-        if value.keys() == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in missing:
-            return f"arn:aws:codebuild:us-east-1:123456789012:project/{STACK}-{value['Fn::GetAtt'][0]}"
-        return {k: _replace_refs(v, missing) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_refs(v, missing) for v in value]
-    return value
 
 
 def _upload_handler(aws: LocalAWS) -> None:
@@ -93,63 +91,70 @@ def _upload_handler(aws: LocalAWS) -> None:
 
 
 def _create_stack(aws: LocalAWS, template: dict[str, Any]) -> dict[str, str]:
-    """Create the moto-supported part; returns logical id -> physical id."""
-    missing = {k for k, r in template["Resources"].items() if r["Type"] in NOT_IN_MOTO}
-    body = {
-        **template,
-        "Resources": {k: _replace_refs(r, missing) for k, r in template["Resources"].items() if k not in missing},
-        "Outputs": {k: o for k, o in template["Outputs"].items() if o["Value"].get("Ref") not in missing},
-    }
+    """Create the whole template as one stack; returns logical id -> physical id."""
     cfn = aws.client("cloudformation")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # moto warns about nothing else here; the types are pinned above
-        cfn.create_stack(
-            StackName=STACK,
-            TemplateBody=yaml.safe_dump(body, sort_keys=False),
-            Capabilities=["CAPABILITY_IAM"],
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
-        )
+    cfn.create_stack(
+        StackName=STACK,
+        TemplateBody=yaml.safe_dump(template, sort_keys=False),
+        Capabilities=["CAPABILITY_IAM"],
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items() if k in template["Parameters"]
+        ],
+    )
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     summaries = cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
-    assert {s["LogicalResourceId"] for s in summaries} == set(body["Resources"])
+    assert {(s["LogicalResourceId"], s["ResourceType"]) for s in summaries} == {
+        (k, r["Type"]) for k, r in template["Resources"].items()
+    }
     assert {s["ResourceStatus"] for s in summaries} == {"CREATE_COMPLETE"}
-    return {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    physical = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert outputs == {"ArtifactBucketName": physical["ArtifactBucket"], "AppPipelineName": physical["AppPipeline"]}
+    return physical
 
 
 class _Resolver:
-    """Ref / Fn::GetAtt / Fn::Sub of the template, against the created stack."""
+    """Ref / Fn::GetAtt / Fn::Sub of the template, against the created stack's resources."""
 
     def __init__(self, aws: LocalAWS, physical: dict[str, str], template: dict[str, Any]) -> None:
         self.aws = aws
         self.physical = physical
-        self.values: dict[str, str] = {
-            **PARAMETERS,
+        self.types = {k: r["Type"] for k, r in template["Resources"].items()}
+        self.values: dict[str, Any] = {
+            **{k: v for k, v in PARAMETERS.items() if k in template["Parameters"]},
             "AWS::StackName": STACK,
             "AWS::Region": "us-east-1",
             "AWS::AccountId": "123456789012",
             "AWS::Partition": "aws",
         }
-        for logical, resource in template["Resources"].items():
-            name = resource.get("Properties", {}).get("Name")
-            if logical not in physical and name is not None:
-                self.values[logical] = self.resolve(name)  # named by the template itself
+        for name, parameter in template["Parameters"].items():
+            if parameter["Type"].startswith("List<"):
+                self.values[name] = self.values[name].split(",")
 
-    def ref(self, name: str) -> str:
-        return self.values.get(name) or self.physical[name]
+    def ref(self, name: str) -> Any:
+        return self.values[name] if name in self.values else self.physical[name]
 
     def arn(self, name: str) -> str:
-        if name in self.physical and name.endswith("Role"):
-            arn: str = self.aws.client("iam").get_role(RoleName=self.physical[name])["Role"]["Arn"]
-            return arn
-        if name == "ArtifactBucket":
-            return f"arn:aws:s3:::{self.physical[name]}"
+        kind, physical = self.types[name], self.physical[name]
+        if kind == "AWS::IAM::Role":
+            role: str = self.aws.client("iam").get_role(RoleName=physical)["Role"]["Arn"]
+            return role
+        if kind == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{physical}"
+        if kind == "AWS::CodeBuild::Project":
+            return f"arn:aws:codebuild:us-east-1:123456789012:project/{physical}"
+        if kind == "AWS::Lambda::Function":
+            function: str = self.aws.client("lambda").get_function(FunctionName=physical)["Configuration"][
+                "FunctionArn"
+            ]
+            return function
         raise AssertionError(f"no Arn for {name}")
 
     def sub(self, text: str) -> str:
         def one(match: re.Match[str]) -> str:
             key = match.group(1)
-            return self.arn(key[:-4]) if key.endswith(".Arn") else self.ref(key)
+            return self.arn(key[:-4]) if key.endswith(".Arn") else str(self.ref(key))
 
         return re.sub(r"\$\{([^}]+)\}", one, text)
 
@@ -178,15 +183,26 @@ def _api_shape(value: Any, *, keep: bool = False) -> Any:
     return value
 
 
+def _connection_prefixes(finding: Any) -> bool:
+    """The connection ARN's service is codestar-connections or (since the 2024 rename) codeconnections;
+    both actions are granted on the one ARN given, so one of them never matches its format."""
+    return finding.issue == "RESOURCE_MISMATCH" and all(
+        d["action"].endswith("connections:UseConnection") for d in finding.detail
+    )
+
+
 @pytest.mark.local_aws(seed=3)
-def test_template_creates_on_the_local_aws(local_aws: LocalAWS) -> None:
-    template = _template()
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_template_creates_as_one_stack_on_the_local_aws(local_aws: LocalAWS, path: Path) -> None:
+    template = _template(path)
+    resources = template["Resources"]
     _upload_handler(local_aws)
     physical = _create_stack(local_aws, template)
+    resolver = _Resolver(local_aws, physical, template)
 
     s3 = local_aws.client("s3")
     bucket = physical["ArtifactBucket"]
-    properties = template["Resources"]["ArtifactBucket"]["Properties"]
+    properties = resources["ArtifactBucket"]["Properties"]
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     # moto's CloudFormation applies only BucketEncryption and Tags of a bucket; the versioning
@@ -201,13 +217,13 @@ def test_template_creates_on_the_local_aws(local_aws: LocalAWS) -> None:
     assert block == dict.fromkeys(
         ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
     )
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert policy == resolver.resolve(resources["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"])
+    assert policy["Statement"][0]["Resource"] == [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
 
     iam = local_aws.client("iam")
-    for logical, service in (
-        ("AppPipelineRole", "codepipeline.amazonaws.com"),
-        ("AppCodeBuildRole", "codebuild.amazonaws.com"),
-        ("HandlerRole", "lambda.amazonaws.com"),
-    ):
+    assert {k for k, r in resources.items() if r["Type"] == "AWS::IAM::Role"} == set(TRUSTED)
+    for logical, service in TRUSTED.items():
         role = iam.get_role(RoleName=physical[logical])["Role"]
         trust = role["AssumeRolePolicyDocument"]
         trust = json.loads(trust) if isinstance(trust, str) else trust
@@ -216,7 +232,7 @@ def test_template_creates_on_the_local_aws(local_aws: LocalAWS) -> None:
         document = iam.get_role_policy(RoleName=physical[logical], PolicyName=names[0])["PolicyDocument"]
         # moto keeps an inline policy created by CloudFormation as the Python repr of the dict.
         document = ast.literal_eval(document) if isinstance(document, str) else document
-        expected = template["Resources"][logical]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        expected = resources[logical]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
         assert [s["Sid"] for s in document["Statement"]] == [s["Sid"] for s in expected]
         # With its intrinsic functions resolved by the stack, each role's policy scopes every
         # action to a resource type AWS lists for it (parliament's IAM definitions).
@@ -236,27 +252,71 @@ def test_template_creates_on_the_local_aws(local_aws: LocalAWS) -> None:
         (f"/aws/lambda/{STACK}-ecsflow-handler", 30)
     ]
 
-    # What moto's CloudFormation skips: create it through the service APIs from the template.
-    resolver = _Resolver(local_aws, physical, template)
+    # The CodeBuild projects, as CreateProject would have been asked for them.
     codebuild = local_aws.client("codebuild")
-    for logical, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::CodeBuild::Project":
-            continue
-        project = _api_shape(resolver.resolve(resource["Properties"]))
-        project["source"]["buildspec"] = project["source"].pop("buildSpec")
-        # moto's CreateProject demands a source and artifact location even for CODEPIPELINE
-        # projects (AWS does not), so the request is checked against the CodeBuild model only.
-        shape = codebuild.meta.service_model.operation_model("CreateProject").input_shape
-        validate_parameters(project, shape)  # raises ParamValidationError on any wrong field
+    create_project = codebuild.meta.service_model.operation_model("CreateProject").input_shape
+    projects = {k: r for k, r in resources.items() if r["Type"] == "AWS::CodeBuild::Project"}
+    stored = codebuild.batch_get_projects(names=[physical[k] for k in projects])["projects"]
+    assert [p["name"] for p in stored] == [physical[k] for k in projects]
+    for (logical, resource), project in zip(projects.items(), stored, strict=True):
         stage_action = re.sub(r"([a-z])([A-Z])", r"\1-\2", logical.removeprefix("App").removesuffix("Project"))
         assert project["name"] == f"{STACK}-app-{stage_action}"
-    pipeline = _api_shape(resolver.resolve(template["Resources"]["AppPipeline"]["Properties"]))
+        assert project["arn"] == resolver.arn(logical)
+        request = {k: project[k] for k in PROJECT_REQUEST if k in project}
+        if "TimeoutInMinutes" not in resource["Properties"]:
+            assert request.pop("timeoutInMinutes") == 0  # moto's default for "not given"
+        validate_parameters(request, create_project)  # raises ParamValidationError on any wrong member
+        expected = _api_shape(resolver.resolve(resource["Properties"]))
+        expected["source"]["buildspec"] = expected["source"].pop("buildSpec")
+        assert request == expected
+        assert project["serviceRole"] == resolver.arn("AppCodeBuildRole")
+
+    # The pipeline, as CreatePipeline would have been asked for it.
     codepipeline = local_aws.client("codepipeline")
-    codepipeline.create_pipeline(pipeline=pipeline)
-    stored = codepipeline.get_pipeline(name=f"{STACK}-app")["pipeline"]
-    assert [s["name"] for s in stored["stages"]] == ["Source", "Build", "Test", "Release", "Prod"]
-    assert stored["pipelineType"] == "V2"
-    assert stored["triggers"][0]["gitConfiguration"]["push"][1] == {"tags": {"includes": ["v*"]}}
-    assert stored["variables"] == [
+    pipeline = codepipeline.get_pipeline(name=physical["AppPipeline"])["pipeline"]
+    assert pipeline["name"] == f"{STACK}-app"
+    create_pipeline = codepipeline.meta.service_model.operation_model("CreatePipeline").input_shape
+    validate_parameters({"pipeline": pipeline}, create_pipeline)
+    expected = _api_shape(resolver.resolve(resources["AppPipeline"]["Properties"]))
+    for stage in expected["stages"]:
+        for action in stage["actions"]:  # the defaults moto's CreatePipeline fills in
+            action.setdefault("runOrder", 1)
+            for member, empty in (("configuration", {}), ("inputArtifacts", []), ("outputArtifacts", [])):
+                action.setdefault(member, empty)
+    assert pipeline.pop("version") == 1
+    assert pipeline == expected
+    assert pipeline["roleArn"] == resolver.arn("AppPipelineRole")
+    assert pipeline["artifactStore"] == {"type": "S3", "location": bucket}
+    for stage in pipeline["stages"]:
+        for action in stage["actions"]:
+            configuration = action["configuration"]
+            if action["actionTypeId"]["provider"] == "CodeBuild":
+                assert configuration["ProjectName"] in {p["name"] for p in stored}
+            if action["actionTypeId"]["provider"] == "Lambda":
+                assert configuration["FunctionName"] == physical["HandlerFunction"]
+    assert [s["name"] for s in pipeline["stages"]] == ["Source", "Build", "Test", "Release", "Prod"]
+    assert pipeline["pipelineType"] == "V2"
+    assert pipeline["triggers"][0]["gitConfiguration"]["push"][1] == {"tags": {"includes": ["v*"]}}
+    assert pipeline["variables"] == [
         {"name": "RELEASE", "defaultValue": "next", "description": "Release name shown in the approval"}
     ]
+    if path.name == "codepipeline-auto.yaml":
+        test_stage = pipeline["stages"][2]["actions"]
+        assert [(a["name"], a["actionTypeId"]["provider"], a["runOrder"]) for a in test_stage] == [
+            ("Api", "ECS", 1),
+            ("Worker", "Lambda", 1),
+            ("Web", "CodeDeployToECS", 1),
+            ("Smoke", "CodeBuild", 2),
+            ("Pinned", "CodeBuild", 3),
+        ]
+
+    # Deleting the stack deletes what it created, except the retained bucket (and the policy goes).
+    local_aws.client("cloudformation").delete_stack(StackName=STACK)
+    with pytest.raises(ClientError) as caught:
+        codepipeline.get_pipeline(name=physical["AppPipeline"])
+    assert caught.value.response["Error"]["Code"] == "PipelineNotFoundException"
+    assert codebuild.batch_get_projects(names=[physical[k] for k in projects])["projects"] == []
+    with pytest.raises(ClientError) as caught:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert caught.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"

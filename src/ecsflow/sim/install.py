@@ -49,7 +49,7 @@ def installed_context() -> SimContext | None:
 
 
 def install(ctx: SimContext) -> None:
-    """Patch moto for ``ctx``: time, ECR, CodePipeline, then the ECS and CodeDeploy simulators."""
+    """Patch moto for ``ctx``: time, ECR, CodePipeline, CloudFormation types, then ECS and CodeDeploy."""
     with _lock:
         if _installed and _installed[0] is ctx:
             return
@@ -61,10 +61,11 @@ def install(ctx: SimContext) -> None:
         check_moto_version()
         _configure_moto()
         _patch_time(ctx)
-        from ecsflow.sim import codepipeline, ecr
+        from ecsflow.sim import cfn_types, codepipeline, ecr
 
         ecr.install(ctx)
         codepipeline.install(ctx)
+        cfn_types.install(ctx)
         # The find_spec guards exist only while the ECS and CodeDeploy simulators are
         # being built; both packages will be there before release.
         for name in ("ecsflow.sim.ecs", "ecsflow.sim.codedeploy", "ecsflow.sim.provisioning"):
