@@ -33,6 +33,8 @@ pytestmark = pytest.mark.e2e
 # Actions a policy grants that the scenarios below do not call, each with its reason.
 NOT_CALLED: dict[str, str] = {
     "elasticloadbalancing:DescribeTargetHealth": "failure path of a service behind a load balancer",
+    "elasticloadbalancing:DescribeListeners": "a blue/green --test-command's ECSFLOW_TEST_URL only",
+    "elasticloadbalancing:DescribeLoadBalancers": "a blue/green --test-command's ECSFLOW_TEST_URL only",
     "codedeploy:GetDeploymentConfig": "custom deployment configurations only (ecsflow knows the predefined ones)",
     "ecs:ContinueServiceDeployment": "ECS-native deployments held at a PAUSE hook (the native scenario calls it)",
     "iam:DeleteRolePolicy": "`bootstrap --delete` of a role someone added an inline policy to",

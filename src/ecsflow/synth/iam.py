@@ -155,6 +155,16 @@ DEPLOY: tuple[Permission, ...] = (
     ),
     P("ecs:DeregisterTaskDefinition", Kind.ANY, "`deregister` and revision retention (no resource-level permissions)"),
     P("ecr:BatchGetImage", Kind.REPOSITORY, "pin a tag to its digest"),
+    P(
+        "elasticloadbalancing:DescribeListeners",
+        Kind.ANY,
+        "`--test-command`: ECSFLOW_TEST_URL, the test listener's address (no resource-level permissions)",
+    ),
+    P(
+        "elasticloadbalancing:DescribeLoadBalancers",
+        Kind.ANY,
+        "`--test-command`: ECSFLOW_TEST_URL, the test listener's load balancer (no resource-level permissions)",
+    ),
 )
 
 CODEDEPLOY: tuple[Permission, ...] = (
