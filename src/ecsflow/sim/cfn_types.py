@@ -127,8 +127,48 @@ def _region_backend(backends: Any, account_id: str, region_name: str) -> Any:
     return backends[account_id][region_name]
 
 
-class CfnPipeline(CloudFormationModel):
-    """``AWS::CodePipeline::Pipeline``: a pipeline in moto's CodePipeline backend."""
+# The shared parts of the types below. They are mixins, not CloudFormationModel subclasses:
+# moto finds types through ``CloudFormationModel.__subclasses__()``, direct subclasses only.
+
+
+class _ReplacedOnUpdate:
+    """An update deletes the resource and creates it anew (*assumed*, see the module docstring)."""
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        raise NotImplementedError
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def is_created(self) -> bool:
+        return True
+
+
+class _NamedResource(_ReplacedOnUpdate):
+    """A resource named by its ``Name`` property, living in one region's backend, with the
+    ``Fn::GetAtt`` attributes ``ATTRIBUTES`` answered by ``_attribute``."""
+
+    ATTRIBUTES: tuple[str, ...] = ()
 
     def __init__(self, name: str, account_id: str, region_name: str) -> None:
         self.name = name
@@ -143,20 +183,38 @@ class CfnPipeline(CloudFormationModel):
     def cloudformation_name_type() -> str:
         return "Name"
 
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name in self.ATTRIBUTES:
+            return self._attribute(attribute_name)
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        raise UnformattedGetAttTemplateException()
+
+    def _attribute(self, name: str) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        cls(resource_name, account_id, region_name).delete(account_id, region_name)
+
+
+class CfnPipeline(_NamedResource, CloudFormationModel):
+    """``AWS::CodePipeline::Pipeline``: a pipeline in moto's CodePipeline backend."""
+
+    ATTRIBUTES = ("Version",)
+
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CodePipeline::Pipeline"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Version"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Version":
-            return str(self._backend().pipelines[self.name].pipeline["version"])
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        raise UnformattedGetAttTemplateException()
+    def _attribute(self, name: str) -> Any:
+        return str(self._backend().pipelines[self.name].pipeline["version"])
 
     def _backend(self) -> Any:
         from moto.codepipeline.models import codepipeline_backends
@@ -178,63 +236,21 @@ class CfnPipeline(CloudFormationModel):
             resource._backend().create_pipeline(pipeline_request(resource_name, properties), _tags(properties) or None)
         return resource
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnPipeline,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnPipeline:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-    ) -> None:
-        cls(resource_name, account_id, region_name).delete(account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
         self._backend().delete_pipeline(self.name)
 
-    def is_created(self) -> bool:
-        return True
 
-
-class CfnProject(CloudFormationModel):
+class CfnProject(_NamedResource, CloudFormationModel):
     """``AWS::CodeBuild::Project``: a project in moto's CodeBuild backend."""
 
-    def __init__(self, name: str, account_id: str, region_name: str) -> None:
-        self.name = name
-        self.account_id = account_id
-        self.region_name = region_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
+    ATTRIBUTES = ("Arn", "Id")
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CodeBuild::Project"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "Id")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            return self._backend().codebuild_projects[self.name].arn
-        if attribute_name == "Id":
-            return self.name
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        raise UnformattedGetAttTemplateException()
+    def _attribute(self, name: str) -> Any:
+        return self._backend().codebuild_projects[self.name].arn if name == "Arn" else self.name
 
     def _backend(self) -> Any:
         from moto.codebuild.models import codebuild_backends
@@ -256,32 +272,11 @@ class CfnProject(CloudFormationModel):
             resource._backend().create_project(project_name=resource_name, **request)
         return resource
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnProject,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnProject:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-    ) -> None:
-        cls(resource_name, account_id, region_name).delete(account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
         self._backend().delete_project(self.name)
 
-    def is_created(self) -> bool:
-        return True
 
-
-class CfnBucketPolicy(CloudFormationModel):
+class CfnBucketPolicy(_ReplacedOnUpdate, CloudFormationModel):
     """``AWS::S3::BucketPolicy``: the policy of a bucket in moto's S3 backend."""
 
     def __init__(self, bucket: str, account_id: str) -> None:
@@ -329,18 +324,6 @@ class CfnBucketPolicy(CloudFormationModel):
         return cls(bucket, account_id)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: CfnBucketPolicy,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CfnBucketPolicy:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
     def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
@@ -350,9 +333,6 @@ class CfnBucketPolicy(CloudFormationModel):
         backend = self._backend(account_id, region_name)
         if self.bucket in backend.buckets:  # a bucket deleted first took its policy with it
             backend.delete_bucket_policy(self.bucket)
-
-    def is_created(self) -> bool:
-        return True
 
 
 TYPES: tuple[type[CloudFormationModel], ...] = (CfnPipeline, CfnProject, CfnBucketPolicy)
