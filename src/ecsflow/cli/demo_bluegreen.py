@@ -83,35 +83,15 @@ def _native_linear(ctx: CliContext, endpoint: LocalEndpoint, project: Path) -> t
 
 def _linear_service(endpoint: LocalEndpoint) -> dict[str, str]:
     """web-linear next to web: same subnets, security group and revision, plus an ALB."""
-    ecs, elbv2 = endpoint.client("ecs"), endpoint.client("elbv2")
+    from ecsflow.sim.world import blue_green_load_balancers, blue_green_routes
+
+    ecs = endpoint.client("ecs")
     web = ecs.describe_services(cluster="demo", services=["web"])["services"][0]
     network = web["networkConfiguration"]
     subnets = network["awsvpcConfiguration"]["subnets"]
     vpc = endpoint.client("ec2").describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
     td = ecs.describe_task_definition(taskDefinition=web["taskDefinition"])["taskDefinition"]
-    lb = elbv2.create_load_balancer(Name="web-linear", Subnets=subnets, Type="application")["LoadBalancers"][0]
-    blue, green = (
-        elbv2.create_target_group(Name=f"web-linear-{c}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")[
-            "TargetGroups"
-        ][0]["TargetGroupArn"]
-        for c in ("blue", "green")
-    )
-    rules = []
-    for port in (80, 8080):
-        listener = elbv2.create_listener(
-            LoadBalancerArn=lb["LoadBalancerArn"],
-            Protocol="HTTP",
-            Port=port,
-            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
-        )["Listeners"][0]["ListenerArn"]
-        forward = {"TargetGroups": [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]}
-        rule = elbv2.create_rule(
-            ListenerArn=listener,
-            Priority=1,
-            Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
-            Actions=[{"Type": "forward", "ForwardConfig": forward}],
-        )
-        rules.append(rule["Rules"][0]["RuleArn"])
+    routes = blue_green_routes(endpoint.client, name="web-linear", subnet_ids=subnets, vpc_id=vpc)
     ecs.create_service(
         cluster="demo",
         serviceName="web-linear",
@@ -119,19 +99,7 @@ def _linear_service(endpoint: LocalEndpoint) -> dict[str, str]:
         desiredCount=2,
         launchType="FARGATE",
         networkConfiguration=network,
-        loadBalancers=[
-            {
-                "targetGroupArn": blue,
-                "containerName": "web",
-                "containerPort": 8080,
-                "advancedConfiguration": {
-                    "alternateTargetGroupArn": green,
-                    "productionListenerRule": rules[0],
-                    "testListenerRule": rules[1],
-                    "roleArn": td["executionRoleArn"],
-                },
-            }
-        ],
+        loadBalancers=blue_green_load_balancers(routes, container="web", port=8080, role_arn=td["executionRoleArn"]),
         # Rolling for now (its first deployment is quick); the deploy switches it to LINEAR
         # (`strategy: linear` in ecsflow.yml) with these steps and no bake.
         deploymentConfiguration={
@@ -140,7 +108,7 @@ def _linear_service(endpoint: LocalEndpoint) -> dict[str, str]:
             "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": 0},
         },
     )
-    return {"production": rules[0], "green": green}
+    return {"production": routes["production"], "green": routes["green"]}
 
 
 # --- acts: CodeDeploy canary ----------------------------------------------------------------

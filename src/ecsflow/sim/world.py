@@ -9,7 +9,7 @@ group ``/ecs/web``; an execution role. ``ecsflow demo`` and the tests share it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,3 +114,54 @@ def create_world(client: ClientFactory, *, region: str = "us-east-1") -> World:
         log_group="/ecs/web",
         execution_role_arn=role_arn,
     )
+
+
+def blue_green_routes(client: ClientFactory, *, name: str, subnet_ids: Sequence[str], vpc_id: str) -> dict[str, str]:
+    """What an ECS-native blue/green service is routed through (AWS-SEMANTICS §7.1): ALB
+    ``name``, target groups ``name-blue`` and ``name-green`` (HTTP 8080, ip), and a production
+    (port 80) and a test (port 8080) listener, each with a rule forwarding 100/0 to blue/green.
+
+    Returns the ARNs under ``blue``, ``green``, ``production`` and ``test`` (the two rules)."""
+    elbv2 = client("elbv2")
+    lb_arn = elbv2.create_load_balancer(Name=name, Subnets=list(subnet_ids), Type="application")["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    blue, green = (
+        elbv2.create_target_group(Name=f"{name}-{color}", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for color in ("blue", "green")
+    )
+    rules = []
+    for port in (80, 8080):
+        listener = elbv2.create_listener(
+            LoadBalancerArn=lb_arn,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )["Listeners"][0]["ListenerArn"]
+        forward = {"TargetGroups": [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]}
+        rule = elbv2.create_rule(
+            ListenerArn=listener,
+            Priority=1,
+            Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
+            Actions=[{"Type": "forward", "ForwardConfig": forward}],
+        )
+        rules.append(rule["Rules"][0]["RuleArn"])
+    return {"blue": blue, "green": green, "production": rules[0], "test": rules[1]}
+
+
+def blue_green_load_balancers(
+    routes: Mapping[str, str], *, container: str, port: int, role_arn: str, advanced: bool = True
+) -> list[dict[str, Any]]:
+    """A service's ``loadBalancers`` behind ``routes`` (``blue_green_routes``); ``advanced``: with
+    the alternate target group, listener rules and role that native blue/green needs."""
+    lb: dict[str, Any] = {"targetGroupArn": routes["blue"], "containerName": container, "containerPort": port}
+    if advanced:
+        lb["advancedConfiguration"] = {
+            "alternateTargetGroupArn": routes["green"],
+            "productionListenerRule": routes["production"],
+            "testListenerRule": routes["test"],
+            "roleArn": role_arn,
+        }
+    return [lb]

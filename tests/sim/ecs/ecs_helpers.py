@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecsflow.sim.api import LocalAWS
-from ecsflow.sim.world import World
+from ecsflow.sim.world import World, blue_green_load_balancers, blue_green_routes
 
 
 def network(world: World) -> dict[str, Any]:
@@ -64,51 +64,13 @@ def service_deployments(aws: LocalAWS, world: World, name: str = "web") -> list[
 
 def blue_green_load_balancer(aws: LocalAWS, world: World) -> dict[str, str]:
     """An ALB with two target groups and a production and a test listener rule."""
-    elbv2 = aws.client("elbv2")
-    lb = elbv2.create_load_balancer(Name="web", Subnets=list(world.subnet_ids), Type="application")
-    lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
-    groups = [
-        elbv2.create_target_group(Name=name, Protocol="HTTP", Port=8080, VpcId=world.vpc_id, TargetType="ip")[
-            "TargetGroups"
-        ][0]["TargetGroupArn"]
-        for name in ("web-blue", "web-green")
-    ]
-    rules = []
-    for port in (80, 8080):
-        listener = elbv2.create_listener(
-            LoadBalancerArn=lb_arn,
-            Protocol="HTTP",
-            Port=port,
-            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
-        )["Listeners"][0]["ListenerArn"]
-        forward = {
-            "TargetGroups": [{"TargetGroupArn": groups[0], "Weight": 100}, {"TargetGroupArn": groups[1], "Weight": 0}]
-        }
-        rules.append(
-            elbv2.create_rule(
-                ListenerArn=listener,
-                Priority=1,
-                Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
-                Actions=[{"Type": "forward", "ForwardConfig": forward}],
-            )["Rules"][0]["RuleArn"]
-        )
-    return {"blue": groups[0], "green": groups[1], "production": rules[0], "test": rules[1]}
+    return blue_green_routes(aws.client, name="web", subnet_ids=world.subnet_ids, vpc_id=world.vpc_id)
 
 
 def load_balancers(world: World, setup: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "targetGroupArn": setup["blue"],
-            "containerName": world.container,
-            "containerPort": world.container_port,
-            "advancedConfiguration": {
-                "alternateTargetGroupArn": setup["green"],
-                "productionListenerRule": setup["production"],
-                "testListenerRule": setup["test"],
-                "roleArn": world.execution_role_arn,
-            },
-        }
-    ]
+    return blue_green_load_balancers(
+        setup, container=world.container, port=world.container_port, role_arn=world.execution_role_arn
+    )
 
 
 def weights(aws: LocalAWS, rule_arn: str) -> dict[str, int]:
